@@ -1,0 +1,1 @@
+"""gridmarket.algorithms."""

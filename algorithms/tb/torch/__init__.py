@@ -1,0 +1,1 @@
+"""Torch parts of trajectory balance: the RLModule, its policies and the learner."""

@@ -1,0 +1,46 @@
+"""gridmarket environments, registered with Gymnasium on ``import gridmarket``.
+
+Plain ids (``gym.make("HyperGrid-v0")``) need ``import gridmarket`` first;
+``gym.make("gridmarket:HyperGrid-v0")`` works in any fresh interpreter, including
+RLlib's remote env runners.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gymnasium as gym
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """One registered environment."""
+
+    id: str
+    entry_point: str
+    vector_entry_point: str | None
+    summary: str
+    max_episode_steps: int | None = None
+
+
+GYMNASIUM_ENVS: tuple[EnvSpec, ...] = (
+    EnvSpec(
+        id="HyperGrid-v0",
+        entry_point="gridmarket.envs.hypergrid.env:HyperGridEnv",
+        vector_entry_point="gridmarket.envs.hypergrid.vector:HyperGridVectorEnv",
+        summary="GFlowNet grid DAG with an exactly computable target distribution",
+    ),
+)
+
+
+def register_envs() -> None:
+    """Register every Gymnasium id of the suite (idempotent)."""
+    for spec in GYMNASIUM_ENVS:
+        if spec.id in gym.registry:
+            continue
+        gym.register(
+            id=spec.id,
+            entry_point=spec.entry_point,
+            vector_entry_point=spec.vector_entry_point,
+            max_episode_steps=spec.max_episode_steps,
+        )

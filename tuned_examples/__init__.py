@@ -1,0 +1,1 @@
+"""gridmarket.tuned_examples."""
