@@ -1,1 +1,25 @@
-"""gridmarket.algorithms."""
+"""gridmarket's custom RLlib algorithms (new API stack).
+
+Importing this package is cheap; each algorithm imports Ray when first used:
+``from gridmarket.algorithms.tb import TB, TBConfig``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AlgorithmInfo:
+    name: str
+    config_path: str  # "module:ConfigClass"
+    summary: str
+
+
+ALGORITHMS: tuple[AlgorithmInfo, ...] = (
+    AlgorithmInfo(
+        "TB",
+        "gridmarket.algorithms.tb:TBConfig",
+        "trajectory balance for GFlowNets (learned log Z, forward/backward policies)",
+    ),
+)

@@ -19,7 +19,7 @@ def validate_schedule(
     last point. Every value must lie in ``[low, high]`` (``(low, high]`` if
     ``low_open``).
     """
-    if isinstance(spec, bool):
+    if isinstance(spec, bool | str | bytes):
         raise TypeError(f"`{name}` must be a number or [[t, value], ...], got {spec!r}")
     if isinstance(spec, int | float | np.number):
         values = [float(spec)]

@@ -1,0 +1,96 @@
+"""The ``gridmarket`` command: list what the suite offers and train tuned examples.
+
+gridmarket list
+gridmarket train hypergrid_tb [--stop-iters N] [--num-env-runners K] [--address ADDR]
+gridmarket train hypergrid_tb --help
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+from gridmarket.experiment import format_table
+
+
+def tuned_examples() -> dict[str, str]:
+    """Name -> first docstring line of every module in gridmarket.tuned_examples."""
+    package = importlib.import_module("gridmarket.tuned_examples")
+    found = {}
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.startswith("_"):
+            continue
+        source = Path(package.__path__[0], f"{module.name}.py")
+        doc = ast.get_docstring(ast.parse(source.read_text())) or ""
+        found[module.name] = doc.strip().splitlines()[0] if doc.strip() else ""
+    return dict(sorted(found.items()))
+
+
+def _cmd_list(_: argparse.Namespace) -> int:
+    from gridmarket.algorithms import ALGORITHMS
+    from gridmarket.envs import GYMNASIUM_ENVS
+
+    print("Environments\n")
+    print(
+        format_table(
+            ["id", "kind", "summary"],
+            [[e.id, "gymnasium", e.summary] for e in GYMNASIUM_ENVS],
+        )
+    )
+    print("\nAlgorithms\n")
+    print(
+        format_table(
+            ["name", "config", "summary"],
+            [[a.name, a.config_path, a.summary] for a in ALGORITHMS],
+        )
+    )
+    print("\nTuned examples (gridmarket train NAME)\n")
+    print(
+        format_table(["name", "summary"], [[k, v] for k, v in tuned_examples().items()])
+    )
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    examples = tuned_examples()
+    if args.name not in examples:
+        raise SystemExit(
+            f"gridmarket train: unknown tuned example {args.name!r}; "
+            f"choose one of {', '.join(examples)}"
+        )
+    module = importlib.import_module(f"gridmarket.tuned_examples.{args.name}")
+    return int(module.main(args.example_args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gridmarket", description=__doc__.split("\n\n")[0]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "list", help="environments, algorithms and tuned examples"
+    ).set_defaults(func=_cmd_list)
+    train = commands.add_parser(
+        "train",
+        help="run a tuned example under Ray Tune with MLflow logging",
+        description="Run a tuned example; options after NAME go to the example "
+        "(see `gridmarket train NAME --help`).",
+        add_help=False,
+    )
+    train.add_argument("name", help="tuned example, see `gridmarket list`")
+    train.add_argument("example_args", nargs=argparse.REMAINDER)
+    train.set_defaults(func=_cmd_train)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""Run a tuned example under Ray Tune with MLflow tracking: the shared harness.
+
+Every file in ``gridmarket.tuned_examples`` builds an ``AlgorithmConfig`` and calls
+:func:`run_experiment`. It starts (or joins) Ray, runs ``tune.Tuner`` with an
+``MLflowLoggerCallback`` on sqlite, prints one progress line per iteration, ends
+with a summary table and the MLflow run, and with ``--as-test`` fails unless the
+example's stated result was reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gridmarket.tracking import mlflow_ui_hint, resolve_tracking_uri
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A result key and the threshold that counts as success."""
+
+    name: str
+    threshold: float
+    mode: str = "min"  # "min": success when value <= threshold; "max": >=
+
+    def reached(self, value: float | None) -> bool:
+        if value is None or not math.isfinite(value):
+            return False
+        return (
+            value <= self.threshold if self.mode == "min" else value >= self.threshold
+        )
+
+
+def tuned_example_parser(
+    description: str | None, *, default_iters: int, default_env_runners: int = 0
+) -> argparse.ArgumentParser:
+    """The options every tuned example understands."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add = parser.add_argument
+    add("--stop-iters", type=int, default=default_iters, help="stop after N iterations")
+    add("--num-env-runners", type=int, default=default_env_runners)
+    add("--num-learners", type=int, default=0, help="0: learn in the main process")
+    add("--address", default=None, help="Ray cluster address, e.g. 10.0.0.1:6379")
+    add("--as-test", action="store_true", help="fail unless the expected result is met")
+    add("--no-stop-on-success", action="store_true", help="run all --stop-iters")
+    add("--seed", type=int, default=0)
+    add("--num-samples", type=int, default=1, help="Tune samples (repeats/sweeps)")
+    add(
+        "--checkpoint-freq", type=int, default=10, help="iterations between checkpoints"
+    )
+    add(
+        "--mlflow-uri",
+        default=None,
+        help="default: $MLFLOW_TRACKING_URI or sqlite:///mlflow.db",
+    )
+    add(
+        "--experiment-name",
+        default=None,
+        help="MLflow experiment (default: example name)",
+    )
+    add("--storage-path", default="ray_results", help="Tune results and checkpoints")
+    return parser
+
+
+class _ProgressPrinter:
+    """A Tune callback printing one compact line per reported iteration."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        from ray.tune import Callback
+
+        printer = self
+
+        class _Callback(Callback):
+            def on_trial_result(self, iteration, trials, trial, result, **info):  # noqa: ANN001
+                printer.print_result(trial, result)
+
+            def on_trial_error(self, iteration, trials, trial, **info):  # noqa: ANN001
+                print(
+                    f"[{trial}] ERROR: {trial.error_file or 'see Tune logs'}",
+                    flush=True,
+                )
+
+        self.keys = keys
+        self.callback = _Callback()
+
+    def print_result(self, trial: Any, result: dict[str, Any]) -> None:
+        parts = [f"[{trial}] iter {result.get('training_iteration', 0):>4}"]
+        for key in self.keys:
+            value = _lookup(result, key)
+            if value is not None:
+                parts.append(f"{key.split('/')[-1]} {_fmt(value)}")
+        parts.append(f"{result.get('time_total_s', 0.0):.1f}s")
+        print(" | ".join(parts), flush=True)
+
+
+def _lookup(result: dict[str, Any], key: str) -> Any:
+    value: Any = result
+    for part in key.split("/"):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer() and abs(value) >= 10:
+            return f"{int(value):,}"
+        return f"{float(value):.4g}"
+    return str(value)
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table (no extra dependency)."""
+    cells = [list(header)] + [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(str(row[i])) for row in cells) for i in range(len(header))]
+    lines = [
+        " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True))
+        for row in cells
+    ]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _init_ray(args: argparse.Namespace, needed_cpus: int) -> None:
+    import ray
+
+    if ray.is_initialized():
+        return
+    if args.address:
+        ray.init(address=args.address)
+    else:
+        # Logical CPUs: a laptop with fewer cores than actors still runs them.
+        ray.init(
+            num_cpus=max(os.cpu_count() or 1, needed_cpus), include_dashboard=False
+        )
+
+
+def run_experiment(
+    config: Any,
+    args: argparse.Namespace,
+    *,
+    name: str,
+    success: Metric,
+    progress: Sequence[str] = (),
+) -> int:
+    """Train ``config`` under Tune; return a process exit code (0 = fine)."""
+    from ray import tune
+
+    from gridmarket.mlflow_logger import BatchedMLflowLoggerCallback
+
+    config = config.copy(copy_frozen=False)
+    config.env_runners(num_env_runners=args.num_env_runners)
+    config.learners(num_learners=args.num_learners)
+    config.debugging(seed=args.seed)
+    tracking_uri = resolve_tracking_uri(args.mlflow_uri)
+    experiment = args.experiment_name or f"gridmarket-{name}"
+    _init_ray(args, needed_cpus=1 + args.num_env_runners + args.num_learners)
+
+    def stop(trial_id: str, result: dict[str, Any]) -> bool:
+        done = result.get("training_iteration", 0) >= args.stop_iters
+        return done or (
+            not args.no_stop_on_success
+            and success.reached(_lookup(result, success.name))
+        )
+
+    mlflow_callback = BatchedMLflowLoggerCallback(
+        tracking_uri=tracking_uri,
+        experiment_name=experiment,
+        tags={"gridmarket.example": name},
+        save_artifact=False,
+    )
+    printer = _ProgressPrinter([*progress, success.name])
+    storage = str(Path(args.storage_path).resolve())
+    print(
+        f"gridmarket: training {name!r}; MLflow experiment {experiment!r} at {tracking_uri}"
+    )
+    started = time.time()
+    tuner = tune.Tuner(
+        config.algo_class,
+        param_space=config,
+        tune_config=tune.TuneConfig(num_samples=args.num_samples),
+        run_config=tune.RunConfig(
+            name=f"{name}_{time.strftime('%Y%m%d-%H%M%S')}",
+            storage_path=storage,
+            stop=stop,
+            callbacks=[mlflow_callback, printer.callback],
+            checkpoint_config=tune.CheckpointConfig(
+                checkpoint_frequency=args.checkpoint_freq,
+                checkpoint_at_end=True,
+                num_to_keep=2,
+            ),
+            verbose=0,
+        ),
+    )
+    grid = tuner.fit()
+    runs = {
+        trial.trial_id: run_id for trial, run_id in mlflow_callback._trial_runs.items()
+    }
+    return _report(
+        grid,
+        runs,
+        success,
+        progress,
+        tracking_uri,
+        experiment,
+        time.time() - started,
+        args.as_test,
+    )
+
+
+def _report(
+    grid: Any,
+    runs: dict[str, str],
+    success: Metric,
+    progress: Sequence[str],
+    tracking_uri: str,
+    experiment: str,
+    seconds: float,
+    as_test: bool,
+) -> int:
+    keys = [*progress, success.name]
+    rows, reached, failed = [], [], []
+    for result in grid:
+        metrics = result.metrics or {}
+        trial_id = metrics.get("trial_id", "?")
+        if result.error is not None:
+            failed.append((trial_id, result.error))
+        reached.append(success.reached(_lookup(metrics, success.name)))
+        checkpoint = result.checkpoint.path if result.checkpoint else "-"
+        rows.append(
+            [trial_id, metrics.get("training_iteration", 0)]
+            + [_lookup(metrics, k) for k in keys]
+            + [runs.get(trial_id, "-"), checkpoint]
+        )
+    header = [
+        "trial",
+        "iters",
+        *[k.split("/")[-1] for k in keys],
+        "mlflow run",
+        "checkpoint",
+    ]
+    print("\n" + format_table(header, rows))
+    print(
+        f"\nFinished in {seconds:.1f}s. MLflow experiment {experiment!r} in {tracking_uri}"
+    )
+    print(f"Open it with:  {mlflow_ui_hint(tracking_uri)}")
+    for trial_id, error in failed:
+        print(f"Trial {trial_id} failed: {error}")
+    goal = (
+        f"{success.name} {'<=' if success.mode == 'min' else '>='} {success.threshold}"
+    )
+    if failed:
+        return 1
+    if as_test:
+        if not all(reached):
+            print(f"--as-test FAILED: expected {goal}")
+            return 1
+        print(f"--as-test passed: {goal}")
+    return 0

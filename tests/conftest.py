@@ -1,0 +1,58 @@
+"""Shared fixtures: one local Ray session per test module that needs one."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+
+import pytest  # noqa: E402
+
+OBJECT_STORE_BYTES = 200 * 1024**2
+
+
+@pytest.fixture(scope="module")
+def ray_session():
+    """A local Ray instance with 4 logical CPUs, shared by one test module."""
+    import ray
+
+    if ray.is_initialized():
+        ray.shutdown()
+    ray.init(
+        num_cpus=4,
+        object_store_memory=OBJECT_STORE_BYTES,
+        include_dashboard=False,
+        log_to_driver=False,
+    )
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def two_node_cluster():
+    """A real Ray cluster on this machine: a 1-CPU head and a 2-CPU worker node
+    carrying the custom resource ``worker``. Yields ``(head, worker)`` nodes."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    if ray.is_initialized():
+        ray.shutdown()
+    cluster = Cluster(
+        initialize_head=True,
+        head_node_args={
+            "num_cpus": 1,
+            "object_store_memory": OBJECT_STORE_BYTES,
+            "include_dashboard": False,
+        },
+    )
+    worker = cluster.add_node(
+        num_cpus=2, resources={"worker": 1}, object_store_memory=OBJECT_STORE_BYTES
+    )
+    cluster.wait_for_nodes()
+    ray.init(address=cluster.address, log_to_driver=False)
+    try:
+        yield cluster.head_node, worker
+    finally:
+        ray.shutdown()
+        cluster.shutdown()

@@ -1,0 +1,70 @@
+"""The installed package: namespace layout, listed packages, console command."""
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import gridmarket
+
+ROOT = Path(__file__).resolve().parents[1]
+TOP_LEVEL = {
+    "gridmarket": "gridmarket",
+    "envs": "gridmarket.envs",
+    "algorithms": "gridmarket.algorithms",
+    "oracles": "gridmarket.oracles",
+    "tuned_examples": "gridmarket.tuned_examples",
+}
+
+
+def test_every_package_directory_is_listed_in_pyproject():
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+            "packages"
+        ]
+    )
+    found = set()
+    for folder, namespace in TOP_LEVEL.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            relative = init.parent.relative_to(ROOT / folder)
+            found.add(".".join([namespace, *relative.parts]))
+    assert found == listed
+
+
+def test_no_generic_top_level_names_are_importable():
+    code = "import importlib.util as u; print(u.find_spec('envs'), u.find_spec('algorithms'))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        check=True,
+    )
+    assert out.stdout.strip() == "None None"
+
+
+def test_version_and_registered_ids():
+    assert gridmarket.__version__
+    assert {spec.id for spec in gridmarket.GYMNASIUM_ENVS} >= {"HyperGrid-v0"}
+
+
+def test_console_list_command():
+    out = subprocess.run(
+        ["gridmarket", "list"], capture_output=True, text=True, check=True
+    )
+    assert (
+        "HyperGrid-v0" in out.stdout
+        and "hypergrid_tb" in out.stdout
+        and "TB" in out.stdout
+    )
+
+
+def test_ruff_lint_and_format_are_clean():
+    for command in (["check", "."], ["format", "--check", "."]):
+        out = subprocess.run(
+            [sys.executable, "-m", "ruff", *command],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, out.stdout + out.stderr
