@@ -107,9 +107,9 @@ class TBConfig(AlgorithmConfig):
         """Set TB's training options; the rest (``lr``, ``grad_clip``...) go to
         :meth:`AlgorithmConfig.training`.
 
-        Schedules are RLlib's: a constant or ``[[t, value], ...]`` interpolated
-        linearly over ``t`` = env steps (transitions) sampled so far; ``lr`` and
-        ``lr_logz`` accept them too.
+        Schedules are a constant or ``[[t, value], ...]`` interpolated linearly
+        over ``t`` = trajectories sampled so far (a GFlowNet's samples are whole
+        trajectories); ``lr`` and ``lr_logz`` accept them too.
 
         Args:
             lr_logz: Adam learning rate of log Z (the policies use ``lr``).
@@ -118,7 +118,7 @@ class TBConfig(AlgorithmConfig):
             backward_policy: ``"learned"`` or ``"uniform"`` over valid parents.
             init_log_z: initial value of log Z.
             exploration_epsilon: weight of the uniform policy over valid actions in
-                the rollout; a constant or ``[[env_steps, value], ...]``.
+                the rollout; a constant or ``[[trajectories, value], ...]``.
             sampling_temperature: rollout policy is softmax(logits / T); a
                 constant or a schedule.
             reward_temperature: the target is ``R(x) ** (1 / reward_temperature)``.
@@ -263,11 +263,9 @@ class TB(Algorithm):
     @override(Algorithm)
     def training_step(self) -> None:
         cfg = self.config
-        env_steps = self.metrics.peek(
-            (ENV_RUNNER_RESULTS, NUM_ENV_STEPS_SAMPLED_LIFETIME), default=0
-        )
-        epsilon = schedule_value(cfg.exploration_epsilon, env_steps)
-        temperature = schedule_value(cfg.sampling_temperature, env_steps)
+        clock = self._trajectories_sampled  # every TB schedule counts trajectories
+        epsilon = schedule_value(cfg.exploration_epsilon, clock)
+        temperature = schedule_value(cfg.sampling_temperature, clock)
         with self.metrics.log_time((TIMERS, ENV_RUNNER_SAMPLING_TIMER)):
             fresh, runner_metrics = self._sample_trajectories(epsilon, temperature)
         self.metrics.aggregate(runner_metrics, key=ENV_RUNNER_RESULTS)
@@ -283,11 +281,9 @@ class TB(Algorithm):
                 minibatch_size=cfg.batch_size + cfg.replay_batch_size,
                 num_epochs=1,
                 shuffle_batch_per_epoch=False,
-                timesteps={
-                    NUM_ENV_STEPS_SAMPLED_LIFETIME: self.metrics.peek(
-                        (ENV_RUNNER_RESULTS, NUM_ENV_STEPS_SAMPLED_LIFETIME), default=0
-                    )
-                },
+                # RLlib's learners read their lr schedules' clock from this key; TB
+                # feeds it trajectories, the unit of a GFlowNet sample.
+                timesteps={NUM_ENV_STEPS_SAMPLED_LIFETIME: self._trajectories_sampled},
             )
         self.metrics.aggregate(learner_results, key=LEARNER_RESULTS)
         with self.metrics.log_time((TIMERS, SYNCH_WORKER_WEIGHTS_TIMER)):

@@ -12,6 +12,7 @@ from ray.rllib.models.torch.torch_distributions import TorchCategorical
 from ray.rllib.utils.annotations import override
 from torch import nn
 
+from gridmarket.algorithms.tb.torch.continuous_policy import ContinuousDAGPolicy
 from gridmarket.algorithms.tb.torch.discrete_policy import DiscreteDAGPolicy
 from gridmarket.algorithms.tb.trajectories import TRAJ_LEN
 
@@ -42,20 +43,30 @@ class TBTorchRLModule(TorchRLModule):
             self.policy = DiscreteDAGPolicy(
                 self.observation_space, self.action_space, config
             )
+        elif isinstance(self.action_space, spaces.Box):
+            self.policy = ContinuousDAGPolicy(
+                self.observation_space, self.action_space, config
+            )
         else:
             raise TypeError(
-                f"TBTorchRLModule supports Discrete action spaces, got {self.action_space}"
+                "TBTorchRLModule supports Discrete and Box action spaces, got "
+                f"{self.action_space}"
             )
         init_log_z = float(config.get("init_log_z", 0.0))
         self.log_z = nn.Parameter(torch.tensor(init_log_z, dtype=torch.float32))
 
     @override(TorchRLModule)
     def _forward(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return {
-            Columns.ACTION_DIST_INPUTS: self.policy.action_dist_inputs(
-                batch[Columns.OBS]
-            )
-        }
+        obs = batch[Columns.OBS]
+        if isinstance(self.policy, ContinuousDAGPolicy):
+            # A mixture of Betas has no RLlib distribution class: hand RLlib's
+            # runners the sampled actions and their log-probabilities directly.
+            actions = self.policy.inference_actions(obs)
+            return {
+                Columns.ACTIONS: actions,
+                Columns.ACTION_LOGP: self.policy.forward_log_probs(obs, actions),
+            }
+        return {Columns.ACTION_DIST_INPUTS: self.policy.action_dist_inputs(obs)}
 
     @override(TorchRLModule)
     def _forward_train(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -65,8 +76,9 @@ class TBTorchRLModule(TorchRLModule):
         return {LOG_PF: log_pf, LOG_PB: log_pb, LOG_Z: self.log_z}
 
     @override(TorchRLModule)
-    def get_inference_action_dist_cls(self) -> type[TorchCategorical]:
-        return TorchCategorical
+    def get_inference_action_dist_cls(self) -> type[TorchCategorical] | None:
+        # Continuous policies return sampled actions from _forward instead.
+        return TorchCategorical if isinstance(self.policy, DiscreteDAGPolicy) else None
 
     @torch.no_grad()
     def sample_actions(
@@ -83,6 +95,11 @@ class TBTorchRLModule(TorchRLModule):
         )
 
     @torch.no_grad()
-    def forward_log_probs(self, obs: dict[str, torch.Tensor]) -> torch.Tensor:
-        """log P_F(a | s) of the learned policy, without exploration."""
-        return self.policy.forward_log_probs(obs)
+    def forward_log_probs(
+        self, obs: Any, actions: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """log P_F of the learned policy (no exploration): of every action
+        ``[..., A]`` for discrete envs, of ``actions`` ``[...]`` for continuous ones."""
+        if actions is None:
+            return self.policy.forward_log_probs(obs)
+        return self.policy.forward_log_probs(obs, actions)

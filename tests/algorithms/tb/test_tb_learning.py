@@ -11,7 +11,7 @@ MAX_ITERATIONS = 120  # 120 * 256 = 30,720 trajectories
 
 
 def test_tb_learns_hypergrid_2x8(ray_session):
-    config = build_config(ndim=2, height=8, decay_steps=150_000).debugging(seed=0)
+    config = build_config(ndim=2, height=8, decay=20_000).debugging(seed=0)
     algo = config.build_algo()
     try:
         for _ in range(MAX_ITERATIONS):
