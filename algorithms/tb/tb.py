@@ -357,10 +357,11 @@ class TB(Algorithm):
         self.metrics.log_value("exploration_epsilon", epsilon, reduce="item")
         self.metrics.log_value("sampling_temperature", temperature, reduce="item")
         for key in (TB_LOSS_KEY, LOG_Z_KEY):
+            # peek() treats default=None as "no default"; NaN marks "not logged".
             value = self.metrics.peek(
-                (LEARNER_RESULTS, DEFAULT_MODULE_ID, key), default=None
+                (LEARNER_RESULTS, DEFAULT_MODULE_ID, key), default=float("nan")
             )
-            if value is not None:
+            if not np.isnan(value):
                 self.metrics.log_value(key, float(value), window=1)
         interval = self.config.exact_metrics_interval
         if interval and (self.iteration + 1) % interval == 0:
