@@ -1,0 +1,1 @@
+"""Evaluation of stress-path generators: metrics, method runners and reports."""
