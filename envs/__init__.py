@@ -30,6 +30,12 @@ GYMNASIUM_ENVS: tuple[EnvSpec, ...] = (
         vector_entry_point="gridmarket.envs.hypergrid.vector:HyperGridVectorEnv",
         summary="GFlowNet grid DAG with an exactly computable target distribution",
     ),
+    EnvSpec(
+        id="GridMarket-v0",
+        entry_point="gridmarket.envs.grid_market.env:GridMarketEnv",
+        vector_entry_point="gridmarket.envs.grid_market.vector:GridMarketVectorEnv",
+        summary="GFlowNet market stress paths on real data, scored by a learned oracle",
+    ),
 )
 
 

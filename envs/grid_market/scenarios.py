@@ -1,0 +1,131 @@
+"""Scenario name -> oracle, starting state and env parameters of GridMarket-v0.
+
+Each scenario has a data cutoff month; its oracle was trained on the months whose
+12-month target window closes by the cutoff, minus the last 12 such months, which are
+held out. The starting state is the last training month in the oracle's scaling:
+
+================  =======  ===============  ================  ==============
+scenario          cutoff   training months  held-out months   starting month
+================  =======  ===============  ================  ==============
+dotcom-2001       2002-01  1996-12..2000-01 2000-02..2001-01  2000-01
+gfc-2007          2009-01  1996-12..2007-01 2007-02..2008-01  2007-01
+inflation-2022    2023-01  1996-12..2020-12 2021-01..2021-12  2020-12
+================  =======  ===============  ================  ==============
+
+(The 2023-01 cutoff lies past the data, which ends 2022-12.) A 12-step episode thus
+walks through the held-out year, and its terminal month is the last held-out month,
+whose real forward return is the crisis year itself. :func:`realized_path` gives the
+path that actually happened, for comparisons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from gridmarket.envs.grid_market.core import (
+    N_FEATURES,
+    PENALTY_BOUND,
+    GridMarketParams,
+)
+from gridmarket.oracles import SCENARIOS, Oracle, load_oracle
+from gridmarket.oracles.data import (
+    SCENARIO_SPECS,
+    build_feature_table,
+    check_scenario,
+    month_str,
+)
+
+DEFAULT_SCENARIO = "gfc-2007"
+
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "SCENARIOS",
+    "Scenario",
+    "get_scenario",
+    "make_params",
+    "realized_path",
+]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named scenario: its oracle and starting state (scaled, ``[6]``)."""
+
+    name: str
+    cutoff: str
+    description: str
+    oracle: Oracle
+    initial_month: str
+
+    @property
+    def initial_state(self) -> np.ndarray:
+        return self.oracle.initial_state
+
+
+def get_scenario(name: str) -> Scenario:
+    """The scenario ``name`` with its shipped oracle (loaded once per process).
+
+    Unknown names raise ``ValueError`` listing the valid ones.
+    """
+    return _load_scenario(check_scenario(name))
+
+
+@cache
+def _load_scenario(name: str) -> Scenario:
+    spec = SCENARIO_SPECS[name]
+    oracle = load_oracle(name)
+    return Scenario(
+        name=name,
+        cutoff=spec.cutoff,
+        description=spec.description,
+        oracle=oracle,
+        initial_month=oracle.initial_month,
+    )
+
+
+def make_params(
+    scenario: str,
+    *,
+    horizon: int = 12,
+    reward_temperature: float = 1.0,
+    ood_mode: str = "clip",
+    ood_penalty: float = 1.0,
+) -> tuple[GridMarketParams, Oracle]:
+    """Validated env parameters and the oracle of ``scenario``.
+
+    In the clip modes the box is the oracle's training box (``oracle.feature_range``);
+    in the penalty mode it is the wide finite box ``+-PENALTY_BOUND``.
+    """
+    oracle = get_scenario(scenario).oracle
+    if ood_mode in ("clip", "clip+penalty"):
+        low, high = oracle.feature_range[:, 0], oracle.feature_range[:, 1]
+    else:
+        low = np.full(N_FEATURES, -PENALTY_BOUND)
+        high = np.full(N_FEATURES, PENALTY_BOUND)
+    params = GridMarketParams(
+        box_low=tuple(float(v) for v in low),
+        box_high=tuple(float(v) for v in high),
+        initial_x=tuple(float(v) for v in oracle.initial_state),
+        horizon=horizon,
+        reward_temperature=reward_temperature,
+        ood_mode=ood_mode,
+        ood_penalty=ood_penalty,
+    )
+    return params, oracle
+
+
+def realized_path(scenario: str, horizon: int = 12) -> tuple[list[str], np.ndarray]:
+    """The months and real scaled features ``[k, 6]`` from the starting month on.
+
+    ``k = min(horizon + 1, months left in the data)``; row 0 is the starting state.
+    Values after the training months may lie outside the training box.
+    """
+    oracle = get_scenario(check_scenario(scenario)).oracle
+    table = build_feature_table()
+    start = table.index.get_loc(np.datetime64(f"{oracle.initial_month}-01"))
+    rows = table.iloc[start : start + horizon + 1]
+    states = oracle.from_real_units(rows[list(oracle.feature_names)].to_numpy())
+    return [month_str(m) for m in rows.index], states
