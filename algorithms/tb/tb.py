@@ -49,6 +49,7 @@ from gridmarket.algorithms.tb.trajectories import (
 REPLAY_BUFFER_STATE = "replay_buffer"
 TRAJECTORIES_SAMPLED_LIFETIME = "num_trajectories_sampled_lifetime"
 L1_SMOOTHED = "l1_distance_mean10"
+LOG_Z_ESTIMATE = "estimate"
 
 
 class TBConfig(AlgorithmConfig):
@@ -116,7 +117,11 @@ class TBConfig(AlgorithmConfig):
             batch_size: fresh trajectories per gradient step and learner.
             updates_per_iteration: gradient steps per ``train()`` call.
             backward_policy: ``"learned"`` or ``"uniform"`` over valid parents.
-            init_log_z: initial value of log Z.
+            init_log_z: initial value of log Z, or ``"estimate"``: on the first
+                iteration, log Z is set to the mean of ``log R + log P_B - log P_F``
+                over the first batch under the initial policy (a lower bound on
+                log Z, and close to it where the sampler is broad). Continuous
+                envs need this: their log Z includes the log-volume of the space.
             exploration_epsilon: weight of the uniform policy over valid actions in
                 the rollout; a constant or ``[[trajectories, value], ...]``.
             sampling_temperature: rollout policy is softmax(logits / T); a
@@ -159,7 +164,8 @@ class TBConfig(AlgorithmConfig):
     @property
     @override(AlgorithmConfig)
     def _model_config_auto_includes(self) -> dict[str, Any]:
-        return {"backward_policy": self.backward_policy, "init_log_z": self.init_log_z}
+        init = 0.0 if self.init_log_z == LOG_Z_ESTIMATE else self.init_log_z
+        return {"backward_policy": self.backward_policy, "init_log_z": init}
 
     @override(AlgorithmConfig)
     def get_default_rl_module_spec(self) -> RLModuleSpec:
@@ -199,11 +205,13 @@ class TBConfig(AlgorithmConfig):
                 "TBConfig.backward_policy must be 'learned' or 'uniform', got "
                 f"{self.backward_policy!r}"
             )
-        if not isinstance(self.init_log_z, int | float) or not np.isfinite(
-            self.init_log_z
+        if self.init_log_z != LOG_Z_ESTIMATE and (
+            not isinstance(self.init_log_z, int | float)
+            or not np.isfinite(self.init_log_z)
         ):
             raise ValueError(
-                f"TBConfig.init_log_z must be a finite float, got {self.init_log_z!r}"
+                "TBConfig.init_log_z must be a finite float or "
+                f"{LOG_Z_ESTIMATE!r}, got {self.init_log_z!r}"
             )
         validate_schedule(
             "TBConfig.exploration_epsilon", self.exploration_epsilon, low=0.0, high=1.0
@@ -220,6 +228,11 @@ class TBConfig(AlgorithmConfig):
                 f"TBConfig.replay_batch_size={self.replay_batch_size} needs a replay "
                 "buffer: set replay_buffer_capacity >= 1"
             )
+
+
+def _first(results: Any) -> float:
+    """The first learner's return value from ``foreach_learner``."""
+    return float(next(iter(results)).get())
 
 
 def _check_int(name: str, value: Any, *, minimum: int) -> None:
@@ -270,6 +283,15 @@ class TB(Algorithm):
             fresh, runner_metrics = self._sample_trajectories(epsilon, temperature)
         self.metrics.aggregate(runner_metrics, key=ENV_RUNNER_RESULTS)
         self._trajectories_sampled += len(fresh[TRAJ_LEN])
+        if cfg.init_log_z == LOG_Z_ESTIMATE and self._trajectories_sampled == len(
+            fresh[TRAJ_LEN]
+        ):
+            estimates = self.learner_group.foreach_learner(
+                lambda learner: learner.warm_start_log_z(fresh)
+            )
+            self.metrics.log_value(
+                "log_z_initial_estimate", _first(estimates), reduce="item"
+            )
         train_batch = self._mix_in_replay(fresh)
 
         with self.metrics.log_time((TIMERS, LEARNER_UPDATE_TIMER)):

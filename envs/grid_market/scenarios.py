@@ -37,10 +37,14 @@ from gridmarket.oracles.data import (
     check_scenario,
     month_str,
 )
+from gridmarket.oracles.synthetic import SYNTHETIC_SCENARIO, SyntheticModesOracle
 
 DEFAULT_SCENARIO = "gfc-2007"
+#: The real-data scenarios, then the synthetic sampler check.
+ALL_SCENARIOS = (*SCENARIOS, SYNTHETIC_SCENARIO)
 
 __all__ = [
+    "ALL_SCENARIOS",
     "DEFAULT_SCENARIO",
     "SCENARIOS",
     "Scenario",
@@ -57,7 +61,7 @@ class Scenario:
     name: str
     cutoff: str
     description: str
-    oracle: Oracle
+    oracle: Oracle | SyntheticModesOracle
     initial_month: str
 
     @property
@@ -68,9 +72,29 @@ class Scenario:
 def get_scenario(name: str) -> Scenario:
     """The scenario ``name`` with its shipped oracle (loaded once per process).
 
-    Unknown names raise ``ValueError`` listing the valid ones.
+    ``"synthetic-modes"`` is an analytic oracle with known modes
+    (:mod:`gridmarket.oracles.synthetic`) for validating samplers. Unknown names
+    raise ``ValueError`` listing the valid ones.
     """
+    if name == SYNTHETIC_SCENARIO:
+        return _synthetic_scenario()
+    if isinstance(name, str) and name not in SCENARIOS:
+        raise ValueError(
+            f"unknown scenario {name!r}; valid scenarios are {list(ALL_SCENARIOS)}"
+        )
     return _load_scenario(check_scenario(name))
+
+
+@cache
+def _synthetic_scenario() -> Scenario:
+    oracle = SyntheticModesOracle()
+    return Scenario(
+        name=SYNTHETIC_SCENARIO,
+        cutoff="-",
+        description="analytic oracle with four known modes (sampler validation)",
+        oracle=oracle,
+        initial_month=oracle.initial_month,
+    )
 
 
 @cache
@@ -93,7 +117,7 @@ def make_params(
     reward_temperature: float = 1.0,
     ood_mode: str = "clip",
     ood_penalty: float = 1.0,
-) -> tuple[GridMarketParams, Oracle]:
+) -> tuple[GridMarketParams, Oracle | SyntheticModesOracle]:
     """Validated env parameters and the oracle of ``scenario``.
 
     In the clip modes the box is the oracle's training box (``oracle.feature_range``);
@@ -123,6 +147,8 @@ def realized_path(scenario: str, horizon: int = 12) -> tuple[list[str], np.ndarr
     ``k = min(horizon + 1, months left in the data)``; row 0 is the starting state.
     Values after the training months may lie outside the training box.
     """
+    if scenario == SYNTHETIC_SCENARIO:
+        raise ValueError(f"{SYNTHETIC_SCENARIO!r} has no realized path: it is not data")
     oracle = get_scenario(check_scenario(scenario)).oracle
     table = build_feature_table()
     start = table.index.get_loc(np.datetime64(f"{oracle.initial_month}-01"))

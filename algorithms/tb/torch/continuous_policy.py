@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from gymnasium import spaces
 from torch import nn
+from torch.nn import functional as F
 
 from gridmarket.algorithms.tb.losses import sum_per_trajectory
 from gridmarket.algorithms.tb.torch.networks import ACTIVATIONS
@@ -33,6 +34,7 @@ from gridmarket.algorithms.tb.torch.networks import ACTIVATIONS
 UNIT_EPS = 1e-6  # Beta samples are kept in [eps, 1 - eps]
 MIN_WIDTH = 1e-4  # guards float rounding at the edge of the reachable set
 MIN_CONCENTRATION, MAX_CONCENTRATION = 0.1, 100.0
+SOFTPLUS_SHIFT = float(np.log(np.expm1(1.0 - MIN_CONCENTRATION)))  # raw 0 -> 1.0
 
 
 def check_continuous_dag_spaces(
@@ -89,8 +91,11 @@ class MixtureHead(nn.Module):
         raw = self.linear(hidden).reshape(
             *hidden.shape[:-1], 3, self.dim, self.components
         )
-        span = MAX_CONCENTRATION - MIN_CONCENTRATION
-        concentrations = MIN_CONCENTRATION + span * torch.sigmoid(raw[..., 1:, :, :])
+        # softplus starts every Beta near Beta(1, 1), the uniform: a broad sampler.
+        concentrations = torch.clamp(
+            MIN_CONCENTRATION + F.softplus(raw[..., 1:, :, :] + SOFTPLUS_SHIFT),
+            max=MAX_CONCENTRATION,
+        )
         logits = raw[..., 0, :, :]
         return logits, concentrations[..., 0, :, :], concentrations[..., 1, :, :]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 from ray.rllib.core.learner.torch.torch_learner import TorchLearner
 from ray.rllib.utils.annotations import override
@@ -18,7 +19,7 @@ from gridmarket.algorithms.tb.tb_learner import (
     TBLearner,
 )
 from gridmarket.algorithms.tb.torch.tb_rl_module import LOG_PB, LOG_PF, LOG_Z
-from gridmarket.algorithms.tb.trajectories import LOG_REWARD
+from gridmarket.algorithms.tb.trajectories import LOG_REWARD, map_arrays
 
 
 def make_adam(params: list[torch.nn.Parameter]) -> torch.optim.Adam:
@@ -75,6 +76,22 @@ class TBTorchLearner(TBLearner, TorchLearner):
         for module_id, optimizer_names in self._module_optimizers.items():
             for optimizer_name in optimizer_names:
                 self.get_optimizer(module_id, optimizer_name).step()
+
+    @torch.no_grad()
+    def warm_start_log_z(self, batch: dict[str, Any]) -> float:
+        """Set log Z to mean(log R / T + log P_B - log P_F) over ``batch`` under the
+        current policies, and return it (see ``TBConfig.init_log_z``)."""
+        tensors = map_arrays(lambda a: torch.as_tensor(a, device=self._device), batch)
+        estimate = float("nan")
+        for module_id in self.module.keys():  # noqa: SIM118 (MultiRLModule is no dict)
+            module = self.module[module_id].unwrapped()
+            out = module._forward_train(tensors)
+            log_reward = tensors[LOG_REWARD].float() / self.config.reward_temperature
+            estimate = float((log_reward + out[LOG_PB] - out[LOG_PF]).mean())
+            if not np.isfinite(estimate):
+                raise FloatingPointError(f"log Z estimate is not finite: {estimate}")
+            module.log_z.fill_(estimate)
+        return estimate
 
     @override(TorchLearner)
     def compute_loss_for_module(

@@ -144,7 +144,7 @@ def test_bad_actions_are_refused(action, match):
         (
             {"scenario": "covid-2020"},
             ValueError,
-            r"\['dotcom-2001', 'gfc-2007', 'inflation-2022'\]",
+            r"\['dotcom-2001', 'gfc-2007', 'inflation-2022', 'synthetic-modes'\]",
         ),
         ({"horizon": 0}, ValueError, "horizon"),
         ({"reward_temperature": -1.0}, ValueError, "reward_temperature"),
