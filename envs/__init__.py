@@ -30,6 +30,13 @@ GYMNASIUM_ENVS: tuple[EnvSpec, ...] = (
         vector_entry_point="gridmarket.envs.hypergrid.vector:HyperGridVectorEnv",
         summary="GFlowNet grid DAG with an exactly computable target distribution",
     ),
+    EnvSpec(
+        id="BankContagion-v0",
+        entry_point="gridmarket.envs.contagion.single_agent:BankContagionEnv",
+        vector_entry_point=None,
+        summary="one learning bank in the contagion_v0 interbank network; the other "
+        "banks follow a baseline policy",
+    ),
 )
 
 
