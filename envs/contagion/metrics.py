@@ -127,11 +127,18 @@ def debtrank(
             f"`h0` must be in [0, 1], got min {start.min()} max {start.max()}"
         )
     weights = energy / energy.sum() if v is None else check_vector("v", v, n)
-    impact = impact_matrix(A, energy)
-    if impact.shape != (n, n):
-        raise ValueError(f"`A` must be [{n}, {n}] to match `E`, got {impact.shape}")
-    dense_check = impact.data if sp.issparse(impact) else impact
-    check_nonnegative("A", np.asarray(dense_check))
+    exposures = (
+        sp.csr_matrix(A, dtype=np.float64)
+        if sp.issparse(A)
+        else np.asarray(A, dtype=np.float64)
+    )
+    if exposures.shape != (n, n):
+        raise ValueError(f"`A` must be [{n}, {n}] to match `E`, got {exposures.shape}")
+    entries = exposures.data if sp.issparse(exposures) else exposures
+    if not np.all(np.isfinite(entries)):
+        raise ValueError("`A` must be finite")
+    check_nonnegative("A", entries)
+    impact = impact_matrix(exposures, energy)
     if differential:
         h = _differential(impact, start, max_iter, tol)
     else:
