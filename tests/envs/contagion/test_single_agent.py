@@ -45,7 +45,7 @@ def test_truncation_and_seeding():
     obs_a, _ = a.reset(seed=9)
     obs_b, _ = b.reset(seed=9)
     np.testing.assert_array_equal(obs_a, obs_b)
-    for t in range(7):
+    for _ in range(7):
         out_a = a.step(np.full(4, 0.2))
         out_b = b.step(np.full(4, 0.2))
         np.testing.assert_array_equal(out_a[0], out_b[0])
