@@ -21,12 +21,12 @@ def test_differential_debtrank_equals_closed_form(seed):
     A, E, h0 = random_exposures(seed)
     impact = A / E[:, None]
     assert max(abs(np.linalg.eigvals(impact))) < 1
-    h, impact = metrics.debtrank(A, E, h0, differential=True)
+    h, relative_loss = metrics.debtrank(A, E, h0, differential=True)
     expected = np.linalg.solve(np.eye(len(E)) - impact, h0)
     assert expected.max() < 1  # no bank saturates: the closed form applies
     np.testing.assert_allclose(h, expected, rtol=1e-10)
     v = E / E.sum()
-    assert impact == pytest.approx(v @ (expected - h0), rel=1e-10)
+    assert relative_loss == pytest.approx(v @ (expected - h0), rel=1e-10)
     h_sparse, _ = metrics.debtrank(sp.csr_matrix(A), E, h0, differential=True)
     np.testing.assert_allclose(h_sparse, h, rtol=1e-12)
 
@@ -35,10 +35,10 @@ def test_original_debtrank_by_hand():
     # Chain: bank 0 lent 4 to bank 1 (E0 = 8), bank 1 lent 20 to bank 2 (E1 = 10).
     A = np.array([[0, 4.0, 0], [0, 0, 20.0], [0, 0, 0]])
     E = np.array([8.0, 10.0, 5.0])
-    h, impact = metrics.debtrank(A, E, np.array([0.0, 0.0, 1.0]))
+    h, relative_loss = metrics.debtrank(A, E, np.array([0.0, 0.0, 1.0]))
     # W_12 = min(1, 20/10) = 1 → h1 = 1; then W_01 = 4/8 → h0 = 0.5.
     np.testing.assert_allclose(h, [0.5, 1.0, 1.0])
-    assert impact == pytest.approx((8 * 0.5 + 10 * 1.0) / 23)
+    assert relative_loss == pytest.approx((8 * 0.5 + 10 * 1.0) / 23)
     # Distress passes on once: a cycle does not amplify it forever.
     A = np.array([[0, 5.0], [5.0, 0]])
     h, _ = metrics.debtrank(A, np.array([10.0, 10.0]), np.array([0.2, 0.0]))
@@ -47,8 +47,8 @@ def test_original_debtrank_by_hand():
 
 def test_debtrank_custom_weights_and_bad_inputs():
     A = np.array([[0, 4.0], [0, 0]])
-    h, impact = metrics.debtrank(A, [8.0, 4.0], [0.0, 1.0], v=[1.0, 0.0])
-    assert impact == pytest.approx(0.5)
+    h, relative_loss = metrics.debtrank(A, [8.0, 4.0], [0.0, 1.0], v=[1.0, 0.0])
+    assert relative_loss == pytest.approx(0.5)
     with pytest.raises(ValueError, match=r"`h0` must be in \[0, 1\]"):
         metrics.debtrank(A, [1.0, 1.0], [0.0, 2.0])
     with pytest.raises(ValueError, match="`E` must be finite, got nan"):
