@@ -136,6 +136,12 @@ def default_waterfall(
     uncovered. Survivors' initial margin is never touched.
     """
     num_ccps = sitg.shape[0]
+    if not defaulters.any():
+        zero = np.zeros(num_ccps)
+        return Waterfall(
+            zero, zero, zero, zero, zero, zero, zero, margin, fund,
+            np.zeros_like(margin), np.zeros_like(margin), sitg,
+        )  # fmt: skip
     loss = np.where(defaulters, loss, 0.0)
     from_margin = np.minimum(loss, margin)
     from_fund = np.minimum(loss - from_margin, np.where(defaulters, fund, 0.0))

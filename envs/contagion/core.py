@@ -140,8 +140,9 @@ def step(
     s.book_equity = s.book_equity + pnl + margin_pnl
     clearing, resolution_pnl, new = resolve_defaults(net, s, params.banking, failing)
     s.book_equity = s.book_equity + resolution_pnl
-    _deleveraging_orders(net, s, params, top_up_short)
-    rewards = _rewards(net, s, params, equity_start, acting, new)
+    equity = accounts.bank_equity(net, s)
+    _deleveraging_orders(net, s, params, top_up_short, equity)
+    rewards = _rewards(net, s, params, equity_start, acting, new, equity)
     result = StepResult(
         rewards=rewards,
         newly_defaulted=new,
@@ -154,7 +155,7 @@ def step(
         netting=netting,
         metrics={},
     )
-    return s, _with_metrics(net, s, result)
+    return s, _with_metrics(net, s, result, equity)
 
 
 def _apply_shock(
@@ -331,7 +332,11 @@ def _top_up(
 
 
 def _deleveraging_orders(
-    net: Network, s: State, params: ContagionParams, top_up_short: np.ndarray
+    net: Network,
+    s: State,
+    params: ContagionParams,
+    top_up_short: np.ndarray,
+    equity: np.ndarray,
 ) -> None:
     """Stage 7: the forced sales each surviving bank must place next step."""
     banking = params.banking
@@ -343,7 +348,6 @@ def _deleveraging_orders(
             banking.risk_weight_collateral,
         ]
     )
-    equity = accounts.bank_equity(net, s)
     rwa = accounts.risk_weighted_assets(net, s, weights)
     capital = capital_shortfall_sale(
         equity,
@@ -371,6 +375,7 @@ def _rewards(
     equity_start: np.ndarray,
     acting: np.ndarray,
     new: np.ndarray,
+    equity: np.ndarray,
 ) -> np.ndarray:
     """``profit + μ·liquidity − α_d·default − λ·stress`` for banks alive at the start."""
     spec = params.reward
@@ -381,7 +386,7 @@ def _rewards(
         accounts.total_liabilities(net, s),
         params.banking.liquidity_runoff,
     )
-    stress = metrics.stress_index(accounts.bank_equity(net, s), net.initial_equity)
+    stress = metrics.stress_index(equity, net.initial_equity)
     reward = (
         profit
         + spec.liquidity_weight * np.where(new, 0.0, liquidity)
@@ -391,14 +396,18 @@ def _rewards(
     return np.where(acting, reward, 0.0)
 
 
-def _with_metrics(net: Network, s: State, result: StepResult) -> StepResult:
-    metrics_ = step_metrics(net, s, result)
+def _with_metrics(
+    net: Network, s: State, result: StepResult, equity: np.ndarray
+) -> StepResult:
+    metrics_ = step_metrics(net, s, result, equity)
     return StepResult(**{**result.__dict__, "metrics": metrics_})
 
 
-def step_metrics(net: Network, s: State, result: StepResult) -> dict[str, float]:
+def step_metrics(
+    net: Network, s: State, result: StepResult, equity: np.ndarray | None = None
+) -> dict[str, float]:
     """Floats describing the world after a step (for infos and logging)."""
-    equity = accounts.bank_equity(net, s)
+    equity = accounts.bank_equity(net, s) if equity is None else equity
     vm_sum = float(
         result.variation_margin.sum() + result.outside_variation_margin.sum()
     )

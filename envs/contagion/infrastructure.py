@@ -41,9 +41,8 @@ def execute_orders(
         exchange_of, weights=pending @ prices, minlength=capacity.shape[0]
     )
     congestion = queued / capacity
-    fill = np.minimum(
-        1.0,
-        np.divide(1.0, congestion, out=np.ones_like(congestion), where=congestion > 0),
+    fill = np.divide(
+        capacity, queued, out=np.ones_like(queued), where=queued > capacity
     )
     return pending * fill[exchange_of][:, None], congestion
 
@@ -175,8 +174,8 @@ def _settle_due(net: Network, state: State) -> np.ndarray:
         net.ccp_of, weights=due, minlength=state.ccp_cash.shape[0]
     )
     state.outside_units = state.outside_units + state.escrow_units[0]
-    state.receivable = np.roll(state.receivable, -1, axis=0)
+    state.receivable[:-1] = state.receivable[1:]
     state.receivable[-1] = 0.0
-    state.escrow_units = np.roll(state.escrow_units, -1, axis=0)
+    state.escrow_units[:-1] = state.escrow_units[1:]
     state.escrow_units[-1] = 0.0
     return due

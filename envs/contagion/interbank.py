@@ -92,7 +92,5 @@ def match_loans(
         where=lender_total[creditors] > 0,
     )
     offered = np.bincount(debtors, weights=offer, minlength=n)
-    scale = np.minimum(
-        1.0, np.divide(demand, offered, out=np.ones_like(demand), where=offered > 0)
-    )
+    scale = np.divide(demand, offered, out=np.ones_like(demand), where=offered > demand)
     return offer * scale[debtors]

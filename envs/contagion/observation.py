@@ -112,29 +112,41 @@ def observe(net: Network, s: State, params: ContagionParams) -> np.ndarray:
     volatility = float(np.sqrt(max(s.variance, params.market.volatility**2)))
     z = float(ndtri(params.ccp.confidence))
     margin_rate = z * volatility * np.sqrt(params.ccp.margin_period)
-    own = np.stack(
+    per_asset = _ratio(np.ones(n), assets)
+    scaled_by_assets = (
+        np.stack(
+            [
+                equity,
+                s.cash,
+                securities[:, 0],
+                securities[:, 1],
+                claims,
+                owed,
+                s.external_liabilities,
+                collateral,
+                receivable,
+                s.pending @ s.prices,
+            ],
+            axis=1,
+        )
+        * per_asset[:, None]
+    )
+    own = np.concatenate(
         [
-            s.alive.astype(np.float64),
-            _ratio(equity, assets),
-            _ratio(s.cash, assets),
-            _ratio(securities[:, 0], assets),
-            _ratio(securities[:, 1], assets),
-            _ratio(claims, assets),
-            _ratio(owed, assets),
-            _ratio(s.external_liabilities, assets),
-            _ratio(collateral, assets),
-            _ratio(receivable, assets),
-            _ratio(s.pending @ s.prices, assets),
-            _ratio(equity, net.initial_equity),
-            _ratio(equity, rwa),
-            _ratio(s.forced_liquid + s.forced_capital, assets),
-            mean_h,
-            max_h,
-            dead_neighbours,
-            weighted,
+            s.alive[:, None].astype(np.float64),
+            scaled_by_assets,
+            np.stack(
+                [
+                    _ratio(equity, net.initial_equity),
+                    _ratio(equity, rwa),
+                    (s.forced_liquid + s.forced_capital) * per_asset,
+                ],
+                axis=1,
+            ),
         ],
         axis=1,
     )
+    neighbours = np.stack([mean_h, max_h, dead_neighbours, weighted], axis=1)
     shared = np.array(
         [
             *(s.prices / net.fundamental_price),
@@ -151,7 +163,9 @@ def observe(net: Network, s: State, params: ContagionParams) -> np.ndarray:
         ],
         axis=1,
     )
-    obs = np.concatenate([own, np.broadcast_to(shared, (n, 4)), infrastructure], axis=1)
+    obs = np.concatenate(
+        [own, neighbours, np.broadcast_to(shared, (n, 4)), infrastructure], axis=1
+    )
     obs[~s.alive, 1:14] = 0.0
     return np.clip(obs, OBSERVATION_LOW, OBSERVATION_HIGH).astype(np.float32)
 

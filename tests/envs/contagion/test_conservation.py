@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,9 @@ from gridmarket.envs.contagion.observation import observe
 from gridmarket.envs.contagion.scenarios import SCENARIOS, get_scenario
 
 from .conftest import check_invariants, small_world
+
+# Overflow, division by zero or NaN anywhere in the dynamics fails the test.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 
 @settings(max_examples=30, deadline=None)

@@ -7,6 +7,9 @@ from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, see
 from gridmarket.envs import contagion_v0
 from gridmarket.envs.contagion.baselines import RuleBasedPolicy
 
+# Overflow, division by zero or NaN anywhere in the dynamics fails the test.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 
 def test_parallel_api_test_passes():
     parallel_api_test(

@@ -9,6 +9,9 @@ import gridmarket  # noqa: F401  (registers the ids)
 from gridmarket.envs.contagion.scenarios import ScenarioParams
 from gridmarket.envs.contagion.single_agent import BankContagionEnv
 
+# Overflow, division by zero or NaN anywhere in the dynamics fails the test.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 
 def test_check_env_passes_for_every_baseline():
     for opponents in ("rule_based", "random", "myopic", "greedy"):

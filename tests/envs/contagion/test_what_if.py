@@ -7,6 +7,9 @@ from gridmarket.envs import contagion_v0
 from gridmarket.envs.contagion.state import state_equal
 from gridmarket.envs.contagion.what_if import WhatIfShock
 
+# Overflow, division by zero or NaN anywhere in the dynamics fails the test.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 
 def stepped_env(seed=0):
     env = contagion_v0.parallel_env(num_banks=20, scenario="normal")
