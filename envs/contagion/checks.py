@@ -75,3 +75,42 @@ def check_nonnegative(name: str, array: np.ndarray) -> None:
             f"`{name}` must be >= 0 everywhere, got {array.ravel()[index]} at flat "
             f"index {index}"
         )
+
+
+# Each checked field: ("int", minimum) or ("float", low, high, low_open, high_open).
+FieldSpec = dict[str, tuple[Any, ...]]
+
+
+def validate_fields(owner: object, spec: FieldSpec) -> None:
+    """Check each field of a params dataclass against its rule (names the class)."""
+    prefix = type(owner).__name__
+    for name, rule in spec.items():
+        value = getattr(owner, name)
+        if rule[0] == "int":
+            check_int(f"{prefix}.{name}", value, rule[1])
+        else:
+            _, low, high, low_open, high_open = rule
+            check_float(
+                f"{prefix}.{name}",
+                value,
+                low,
+                high,
+                low_open=low_open,
+                high_open=high_open,
+            )
+
+
+def open01() -> tuple[Any, ...]:
+    return ("float", 0.0, 1.0, True, True)
+
+
+def unit() -> tuple[Any, ...]:
+    return ("float", 0.0, 1.0, False, False)
+
+
+def positive() -> tuple[Any, ...]:
+    return ("float", 0.0, np.inf, True, False)
+
+
+def nonnegative() -> tuple[Any, ...]:
+    return ("float", 0.0, np.inf, False, False)

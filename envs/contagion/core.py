@@ -43,11 +43,13 @@ from gridmarket.envs.contagion.clearing import ClearingResult
 from gridmarket.envs.contagion.generator import generate
 from gridmarket.envs.contagion.infrastructure import Netting, TradeReport, route_trades
 from gridmarket.envs.contagion.interbank import call_loans, match_loans
+from gridmarket.envs.contagion.margining import PAYMENT_TOLERANCE, margin_stage
 from gridmarket.envs.contagion.market import (
     capital_shortfall_sale,
     liquidity_shortfall_sale,
     sell_orders,
 )
+from gridmarket.envs.contagion.observation import risk_weights
 from gridmarket.envs.contagion.params import ContagionParams
 from gridmarket.envs.contagion.resolution import resolve_defaults
 from gridmarket.envs.contagion.scenarios import ScenarioParams, Shock, draw_shock
@@ -55,8 +57,6 @@ from gridmarket.envs.contagion.state import Network, State
 
 ACTION_NAMES = ("lend", "hoard", "sell", "borrow")
 LEND, HOARD, SELL, BORROW = range(4)
-# Relative size of an unmet payment below which it counts as paid (round-off).
-PAYMENT_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def step(
     trades = route_trades(net, s, params)
     pnl += trades.pnl
     pnl += _accrue_income(net, s, params)
-    margin_pnl, vm, vm_outside, waterfall, top_up_short = _margin(
+    margin_pnl, vm, vm_outside, waterfall, top_up_short = margin_stage(
         net, s, params, failing
     )
     s.book_equity = s.book_equity + pnl + margin_pnl
@@ -226,111 +226,6 @@ def _accrue_income(net: Network, s: State, params: ContagionParams) -> np.ndarra
     return pnl + yields - deposit_interest
 
 
-def _margin(
-    net: Network, s: State, params: ContagionParams, failing: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, ccp.Waterfall, np.ndarray]:
-    """Stage 5: VM, defaults at the CCP and the waterfall, IM and fund top-ups.
-
-    Returns ``(pnl, vm, vm_outside, waterfall, top_up_shortfall)``; marks banks that
-    fail to pay VM in ``failing`` (in place).
-    """
-    num_ccps = s.ccp_cash.shape[0]
-    price = float(s.prices[1])
-    vm, vm_outside = ccp.variation_margin(
-        s.position, s.outside_position, price - s.marked_price
-    )
-    gain, owed = np.maximum(vm, 0.0), np.maximum(-vm, 0.0)
-    paid = np.minimum(owed, s.cash)
-    shortfall = owed - paid
-    s.cash = s.cash + gain - paid
-    s.ccp_cash = (
-        s.ccp_cash
-        + np.bincount(net.ccp_of, weights=paid - gain, minlength=num_ccps)
-        - vm_outside
-    )
-    s.outside_cash += float(vm_outside.sum())
-    vm_failed = shortfall > PAYMENT_TOLERANCE * np.maximum(owed, 1.0)
-    failing |= vm_failed
-    _update_volatility(s, params, price)
-    survivors = s.alive & ~failing
-    fall = ccp.default_waterfall(
-        shortfall,
-        vm_failed,
-        survivors,
-        s.initial_margin,
-        s.default_fund,
-        s.cash,
-        net.ccp_of,
-        s.ccp_sitg,
-        params.ccp.assessment_cap,
-    )
-    survivor_loss = np.where(survivors, s.default_fund - fall.default_fund, 0.0)
-    s.initial_margin, s.default_fund, s.ccp_sitg = (
-        fall.initial_margin,
-        fall.default_fund,
-        fall.sitg_left,
-    )
-    s.cash = s.cash - fall.assessed
-    s.ccp_cash = s.ccp_cash + np.bincount(
-        net.ccp_of, weights=fall.assessed, minlength=num_ccps
-    )
-    pnl = vm + fall.written_off - survivor_loss - fall.assessed
-    top_up_short = _top_up(net, s, params, survivors, price)
-    return pnl, vm, vm_outside, fall, top_up_short
-
-
-def _update_volatility(s: State, params: ContagionParams, price: float) -> None:
-    log_return = float(np.log(price / s.marked_price))
-    decay = params.market.ewma_decay
-    s.variance = decay * s.variance + (1.0 - decay) * log_return**2
-    s.last_return = log_return
-    s.marked_price = price
-
-
-def _top_up(
-    net: Network, s: State, params: ContagionParams, members: np.ndarray, price: float
-) -> np.ndarray:
-    """Move IM and fund contributions to their requirements; returns unmet calls."""
-    volatility = float(np.sqrt(max(s.variance, params.market.volatility**2)))
-    spec = params.ccp
-    margin_required = np.where(
-        members,
-        ccp.initial_margin(
-            s.position, price, volatility, spec.confidence, spec.margin_period
-        ),
-        s.initial_margin,
-    )
-    fund_total = ccp.cover2_default_fund(
-        s.position,
-        price,
-        margin_required,
-        spec.stress_move,
-        net.ccp_of,
-        s.ccp_cash.shape[0],
-        members,
-    )
-    fund_required = np.where(
-        members,
-        ccp.contributions(fund_total, margin_required, net.ccp_of, members),
-        s.default_fund,
-    )
-    unmet = np.zeros(net.num_banks)
-    for field, required in (
-        ("initial_margin", margin_required),
-        ("default_fund", fund_required),
-    ):
-        posted = getattr(s, field)
-        call = required - posted
-        moved = np.where(call > 0, np.minimum(call, s.cash), call)
-        unmet += call - moved
-        setattr(s, field, posted + moved)
-        s.cash = s.cash - moved
-        s.ccp_cash = s.ccp_cash + np.bincount(
-            net.ccp_of, weights=moved, minlength=s.ccp_cash.shape[0]
-        )
-    return unmet
-
-
 def _deleveraging_orders(
     net: Network,
     s: State,
@@ -340,15 +235,7 @@ def _deleveraging_orders(
 ) -> None:
     """Stage 7: the forced sales each surviving bank must place next step."""
     banking = params.banking
-    weights = np.array(
-        [
-            banking.risk_weight_liquid,
-            banking.risk_weight_illiquid,
-            banking.risk_weight_interbank,
-            banking.risk_weight_collateral,
-        ]
-    )
-    rwa = accounts.risk_weighted_assets(net, s, weights)
+    rwa = accounts.risk_weighted_assets(net, s, risk_weights(params))
     capital = capital_shortfall_sale(
         equity,
         rwa,

@@ -17,6 +17,27 @@ from gridmarket.envs.contagion.params import ContagionParams
 from gridmarket.envs.contagion.scenarios import ScenarioParams, get_scenario
 
 
+def global_state_space(params: ContagionParams) -> spaces.Box:
+    """The ``Box`` of ``state()``: every bank's observation, then exchange
+    congestion in ``[0, 10]`` and CCP equity ratios in ``[-1, 1]``."""
+    network = params.network
+    low = np.concatenate(
+        [
+            np.tile(observation.OBSERVATION_LOW, network.num_banks),
+            np.zeros(network.num_exchanges),
+            -np.ones(network.num_ccps),
+        ]
+    )
+    high = np.concatenate(
+        [
+            np.tile(observation.OBSERVATION_HIGH, network.num_banks),
+            np.full(network.num_exchanges, 10.0),
+            np.ones(network.num_ccps),
+        ]
+    )
+    return spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
+
+
 class ContagionEnv(ParallelEnv):
     """Banks on an interbank network try to stay solvent and liquid through a crisis.
 
@@ -113,29 +134,7 @@ class ContagionEnv(ParallelEnv):
         self._index = {agent: i for i, agent in enumerate(self.possible_agents)}
         self._observation_space = functools.cache(self._make_observation_space)
         self._action_space = functools.cache(self._make_action_space)
-        network = self.params.network
-        size = (
-            num_banks * observation.NUM_FEATURES
-            + network.num_exchanges
-            + network.num_ccps
-        )
-        low = np.concatenate(
-            [
-                np.tile(observation.OBSERVATION_LOW, num_banks),
-                np.zeros(network.num_exchanges),
-                -np.ones(network.num_ccps),
-            ]
-        )
-        high = np.concatenate(
-            [
-                np.tile(observation.OBSERVATION_HIGH, num_banks),
-                np.full(network.num_exchanges, 10.0),
-                np.ones(network.num_ccps),
-            ]
-        )
-        self.state_space = spaces.Box(
-            low.astype(np.float32), high.astype(np.float32), (size,), np.float32
-        )
+        self.state_space = global_state_space(self.params)
         self._rng: np.random.Generator | None = None
         self.net: core.Network | None = None
         self.world: core.State | None = None

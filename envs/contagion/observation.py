@@ -73,18 +73,10 @@ def neighbour_distress(net: Network, h: np.ndarray) -> tuple[np.ndarray, np.ndar
     return mean, maximum
 
 
-def observe(net: Network, s: State, params: ContagionParams) -> np.ndarray:
-    """Observations ``[n, NUM_FEATURES]`` float32, every column within its bounds."""
-    n = net.num_banks
-    claims = accounts.interbank_claims(net, s)
-    owed = accounts.interbank_liabilities(net, s)
-    securities = s.units * s.prices
-    collateral = s.initial_margin + s.default_fund
-    receivable = s.receivable.sum(axis=0)
-    assets = s.cash + securities.sum(axis=1) + collateral + receivable + claims
-    equity = assets - owed - s.external_liabilities
+def risk_weights(params: ContagionParams) -> np.ndarray:
+    """(liquid, illiquid, interbank, collateral) risk weights of ``BankingParams``."""
     banking = params.banking
-    weights = np.array(
+    return np.array(
         [
             banking.risk_weight_liquid,
             banking.risk_weight_illiquid,
@@ -92,68 +84,66 @@ def observe(net: Network, s: State, params: ContagionParams) -> np.ndarray:
             banking.risk_weight_collateral,
         ]
     )
-    rwa = accounts.risk_weighted_assets(net, s, weights)
-    h = metrics.distress(equity, net.initial_equity, s.alive)
-    mean_h, max_h = neighbour_distress(net, h)
-    dead_neighbours = _ratio(
-        np.bincount(
-            net.debtors, weights=(~s.alive[net.creditors]).astype(float), minlength=n
-        ),
-        net.degree,
-    )
-    weighted = _ratio(
-        np.bincount(net.creditors, weights=s.interbank * h[net.debtors], minlength=n),
-        claims,
-    )
-    ccp_collateral = np.bincount(
-        net.ccp_of, weights=collateral + receivable, minlength=s.ccp_cash.shape[0]
-    )
-    ccp_ratio = _ratio(accounts.ccp_equity(net, s), ccp_collateral)
-    volatility = float(np.sqrt(max(s.variance, params.market.volatility**2)))
-    z = float(ndtri(params.ccp.confidence))
-    margin_rate = z * volatility * np.sqrt(params.ccp.margin_period)
-    per_asset = _ratio(np.ones(n), assets)
-    scaled_by_assets = (
-        np.stack(
-            [
-                equity,
-                s.cash,
-                securities[:, 0],
-                securities[:, 1],
-                claims,
-                owed,
-                s.external_liabilities,
-                collateral,
-                receivable,
-                s.pending @ s.prices,
-            ],
-            axis=1,
-        )
-        * per_asset[:, None]
-    )
-    own = np.concatenate(
+
+
+def _own_features(
+    net: Network, s: State, params: ContagionParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Columns 0–13 ``[n, 14]``, plus equity and interbank claims for reuse."""
+    claims = accounts.interbank_claims(net, s)
+    owed = accounts.interbank_liabilities(net, s)
+    securities = s.units * s.prices
+    collateral = s.initial_margin + s.default_fund
+    receivable = s.receivable.sum(axis=0)
+    assets = s.cash + securities.sum(axis=1) + collateral + receivable + claims
+    equity = assets - owed - s.external_liabilities
+    rwa = accounts.risk_weighted_assets(net, s, risk_weights(params))
+    per_asset = _ratio(np.ones(net.num_banks), assets)
+    by_assets = [equity, s.cash, securities[:, 0], securities[:, 1], claims, owed]
+    by_assets += [s.external_liabilities, collateral, receivable, s.pending @ s.prices]
+    scaled = np.stack(by_assets, axis=1) * per_asset[:, None]
+    others = np.stack(
         [
-            s.alive[:, None].astype(np.float64),
-            scaled_by_assets,
-            np.stack(
-                [
-                    _ratio(equity, net.initial_equity),
-                    _ratio(equity, rwa),
-                    (s.forced_liquid + s.forced_capital) * per_asset,
-                ],
-                axis=1,
-            ),
+            _ratio(equity, net.initial_equity),
+            _ratio(equity, rwa),
+            (s.forced_liquid + s.forced_capital) * per_asset,
         ],
         axis=1,
     )
-    neighbours = np.stack([mean_h, max_h, dead_neighbours, weighted], axis=1)
-    shared = np.array(
-        [
-            *(s.prices / net.fundamental_price),
-            s.last_return,
-            1.0 - s.alive.mean(),
-        ]
+    alive = s.alive[:, None].astype(np.float64)
+    return np.concatenate([alive, scaled, others], axis=1), equity, claims
+
+
+def _neighbour_features(
+    net: Network, s: State, equity: np.ndarray, claims: np.ndarray
+) -> np.ndarray:
+    """Columns 14–17: mean and max neighbour distress, share of neighbours dead,
+    distress weighted by the bank's claims on each counterparty."""
+    n = net.num_banks
+    h = metrics.distress(equity, net.initial_equity, s.alive)
+    mean_h, max_h = neighbour_distress(net, h)
+    dead = (~s.alive[net.creditors]).astype(np.float64)
+    dead_share = _ratio(np.bincount(net.debtors, weights=dead, minlength=n), net.degree)
+    exposure = np.bincount(
+        net.creditors, weights=s.interbank * h[net.debtors], minlength=n
     )
+    return np.stack([mean_h, max_h, dead_share, _ratio(exposure, claims)], axis=1)
+
+
+def _market_and_infrastructure(
+    net: Network, s: State, params: ContagionParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Columns 18–21 (shared market features) and 22–25 ``[n, 4]``."""
+    n = net.num_banks
+    shared = np.array(
+        [*(s.prices / net.fundamental_price), s.last_return, 1.0 - s.alive.mean()]
+    )
+    owed = s.initial_margin + s.default_fund + s.receivable.sum(axis=0)
+    ccp_owed = np.bincount(net.ccp_of, weights=owed, minlength=s.ccp_cash.shape[0])
+    ccp_ratio = _ratio(accounts.ccp_equity(net, s), ccp_owed)
+    volatility = float(np.sqrt(max(s.variance, params.market.volatility**2)))
+    margin_rate = float(ndtri(params.ccp.confidence)) * volatility
+    margin_rate *= np.sqrt(params.ccp.margin_period)
     infrastructure = np.stack(
         [
             s.congestion[net.exchange_of],
@@ -163,23 +153,27 @@ def observe(net: Network, s: State, params: ContagionParams) -> np.ndarray:
         ],
         axis=1,
     )
-    obs = np.concatenate(
-        [own, neighbours, np.broadcast_to(shared, (n, 4)), infrastructure], axis=1
-    )
+    return np.broadcast_to(shared, (n, 4)), infrastructure
+
+
+def observe(net: Network, s: State, params: ContagionParams) -> np.ndarray:
+    """Observations ``[n, NUM_FEATURES]`` float32, every column within its bounds.
+
+    Defaulted banks see their alive flag 0 and zeros for their own ratios.
+    """
+    own, equity, claims = _own_features(net, s, params)
+    neighbours = _neighbour_features(net, s, equity, claims)
+    market, infrastructure = _market_and_infrastructure(net, s, params)
+    obs = np.concatenate([own, neighbours, market, infrastructure], axis=1)
     obs[~s.alive, 1:14] = 0.0
     return np.clip(obs, OBSERVATION_LOW, OBSERVATION_HIGH).astype(np.float32)
-
-
-def global_state_size(net: Network) -> int:
-    """Length of :func:`global_state`: all observations, then exchanges and CCPs."""
-    return net.num_banks * NUM_FEATURES + net.num_exchanges + net.num_ccps
 
 
 def global_state(
     net: Network, s: State, params: ContagionParams, obs: np.ndarray | None = None
 ) -> np.ndarray:
     """Every bank's observation, then congestion ``[X]`` and CCP equity ratios
-    ``[C]`` (float32, within ``global_state_bounds``)."""
+    ``[C]`` (float32; ``env.global_state_space`` bounds it)."""
     obs = observe(net, s, params) if obs is None else obs
     collateral = s.initial_margin + s.default_fund + s.receivable.sum(axis=0)
     ccp_ratio = _ratio(
@@ -188,21 +182,3 @@ def global_state(
     )
     extra = np.concatenate([np.clip(s.congestion, 0, 10), np.clip(ccp_ratio, -1, 1)])
     return np.concatenate([obs.ravel(), extra.astype(np.float32)])
-
-
-def global_state_bounds(net: Network) -> tuple[np.ndarray, np.ndarray]:
-    low = np.concatenate(
-        [
-            np.tile(OBSERVATION_LOW, net.num_banks),
-            np.zeros(net.num_exchanges),
-            -np.ones(net.num_ccps),
-        ]
-    ).astype(np.float32)
-    high = np.concatenate(
-        [
-            np.tile(OBSERVATION_HIGH, net.num_banks),
-            np.full(net.num_exchanges, 10.0),
-            np.ones(net.num_ccps),
-        ]
-    ).astype(np.float32)
-    return low, high

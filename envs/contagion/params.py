@@ -8,50 +8,29 @@ one period (think of a week); every rate below is *per step*.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
 
 import numpy as np
 
-from gridmarket.envs.contagion.checks import check_float, check_int
+from gridmarket.envs.contagion.checks import (
+    check_int,
+)
+from gridmarket.envs.contagion.checks import (
+    nonnegative as _nonnegative,
+)
+from gridmarket.envs.contagion.checks import (
+    open01 as _open01,
+)
+from gridmarket.envs.contagion.checks import (
+    positive as _positive,
+)
+from gridmarket.envs.contagion.checks import (
+    unit as _unit,
+)
+from gridmarket.envs.contagion.checks import (
+    validate_fields as _validate,
+)
 
 INF = np.inf
-
-# Each checked field: ("int", minimum) or ("float", low, high, low_open, high_open).
-_Spec = dict[str, tuple[Any, ...]]
-
-
-def _validate(owner: object, spec: _Spec) -> None:
-    prefix = type(owner).__name__
-    for name, rule in spec.items():
-        value = getattr(owner, name)
-        if rule[0] == "int":
-            check_int(f"{prefix}.{name}", value, rule[1])
-        else:
-            _, low, high, low_open, high_open = rule
-            check_float(
-                f"{prefix}.{name}",
-                value,
-                low,
-                high,
-                low_open=low_open,
-                high_open=high_open,
-            )
-
-
-def _open01() -> tuple[Any, ...]:
-    return ("float", 0.0, 1.0, True, True)
-
-
-def _unit() -> tuple[Any, ...]:
-    return ("float", 0.0, 1.0, False, False)
-
-
-def _positive() -> tuple[Any, ...]:
-    return ("float", 0.0, INF, True, False)
-
-
-def _nonnegative() -> tuple[Any, ...]:
-    return ("float", 0.0, INF, False, False)
 
 
 @dataclass(frozen=True)

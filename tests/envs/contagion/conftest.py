@@ -54,7 +54,14 @@ def check_invariants(
     np.testing.assert_allclose(
         result.waterfall.layers().sum(axis=0), result.waterfall.loss, atol=1e-12 * scale
     )
-    # Defaults are absorbing and the dead hold nothing.
+    check_sanity(net, before, after, result)
+
+
+def check_sanity(
+    net: Network, before: State, after: State, result: core.StepResult
+) -> None:
+    """Absorbing defaults, empty dead banks, signs and finiteness."""
+    scale = float(net.initial_assets.sum())
     assert not np.any(after.alive & ~before.alive)
     dead = ~after.alive
     for name in (
