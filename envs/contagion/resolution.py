@@ -47,7 +47,9 @@ def resolve_defaults(
         banking.beta,
         forced,
     )
-    new = clearing.defaulted[:n] & s.alive
+    # Failing banks are resolved even when their liquidation value covers their
+    # debts (creditors are then paid in full and shareholders get the rest).
+    new = (clearing.defaulted[:n] | failing) & s.alive
     if not new.any():
         return clearing, np.zeros(n), new
     pnl = _wind_up(net, s, clearing, new, banking)
