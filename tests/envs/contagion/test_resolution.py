@@ -70,3 +70,64 @@ def test_insolvent_bank_creditors_share_its_estate_pro_rata():
     for creditor in creditors:
         if not result.newly_defaulted[creditor]:
             assert pnl[creditor] < 0
+
+
+def two_bank_world():
+    """Bank 0 owes bank 1 10 and its depositors 10, and holds 12 in cash; bank 1
+    holds 5 in cash and owes nothing. One exchange, one CCP, no securities."""
+    from gridmarket.envs.contagion.state import Network, State
+
+    net = Network(
+        num_banks=2,
+        debtors=np.array([0, 1]),
+        creditors=np.array([1, 0]),
+        neighbour_ptr=np.array([0, 1, 2]),
+        links=np.array([[0, 1]]),
+        core=np.array([True, True]),
+        exchange_of=np.zeros(2, dtype=np.int64),
+        ccp_of=np.zeros(2, dtype=np.int64),
+        exchange_ccp=np.zeros(1, dtype=np.int64),
+        exchange_capacity=np.ones(1),
+        depth=np.ones(2),
+        impact=np.ones(2),
+        fundamental_price=np.ones(2),
+        initial_equity=np.array([2.0, 15.0]),
+        initial_assets=np.array([22.0, 15.0]),
+    )
+    zeros = np.zeros(2)
+    state = State(
+        t=1, cash=np.array([12.0, 5.0]), units=np.zeros((2, 2)), pending=np.zeros((2, 2)),
+        external_liabilities=np.array([10.0, 0.0]), interbank=np.array([10.0, 0.0]),
+        initial_margin=zeros.copy(), default_fund=zeros.copy(), position=zeros.copy(),
+        receivable=np.zeros((1, 2)), alive=np.ones(2, dtype=bool),
+        default_step=np.full(2, -1), book_equity=np.array([-8.0, 15.0]),
+        forced_liquid=zeros.copy(), forced_capital=zeros.copy(), prices=np.ones(2),
+        marked_price=1.0, variance=1e-4, last_return=0.0, exchange_cash=np.zeros(1),
+        congestion=np.zeros(1), ccp_cash=np.zeros(1), ccp_sitg=np.zeros(1),
+        outside_position=np.zeros(1), escrow_units=np.zeros((1, 2)),
+        outside_cash=0.0, outside_units=np.zeros(2),
+    )  # fmt: skip
+    return net, state
+
+
+def test_wind_up_flows_by_hand():
+    from gridmarket.envs.contagion.params import BankingParams
+    from gridmarket.envs.contagion.resolution import resolve_defaults
+
+    # Eisenberg–Noe: bank 0 pays its 12 pro rata: 6 to bank 1, 6 to depositors.
+    net, state = two_bank_world()
+    clearing, pnl, dead = resolve_defaults(
+        net, state, BankingParams(alpha=1.0, beta=1.0), np.zeros(2, dtype=bool)
+    )
+    assert dead.tolist() == [True, False]
+    np.testing.assert_allclose(state.cash, [0.0, 11.0])
+    assert state.outside_cash == 6.0 and state.interbank.tolist() == [0.0, 0.0]
+    np.testing.assert_allclose(pnl, [8.0, -4.0])  # 0 owed 20, paid 12; 1 lost 4
+    # Rogers–Veraart α = 0.5: half of the 12 is lost to liquidation costs.
+    net, state = two_bank_world()
+    _, pnl, _ = resolve_defaults(
+        net, state, BankingParams(alpha=0.5, beta=1.0), np.zeros(2, dtype=bool)
+    )
+    np.testing.assert_allclose(state.cash, [0.0, 8.0])
+    assert state.outside_cash == 6.0 + 3.0  # costs + depositors' share
+    np.testing.assert_allclose(pnl, [8.0, -7.0])
