@@ -36,6 +36,13 @@ GYMNASIUM_ENVS: tuple[EnvSpec, ...] = (
         vector_entry_point="gridmarket.envs.grid_market.vector:GridMarketVectorEnv",
         summary="GFlowNet market stress paths on real data, scored by a learned oracle",
     ),
+    EnvSpec(
+        id="BankContagion-v0",
+        entry_point="gridmarket.envs.contagion.single_agent:BankContagionEnv",
+        vector_entry_point=None,
+        summary="one learning bank in the contagion_v0 interbank network; the other "
+        "banks follow a baseline policy",
+    ),
 )
 
 

@@ -1,0 +1,322 @@
+"""The contagion_v0 step: pure array stages composed over a ``State``.
+
+``reset(params, rng)`` draws a world; ``step(net, state, actions, params, scenario,
+rng)`` returns the next state without touching the one passed in. There is no
+gymnasium or pettingzoo import here; ``env.py`` adapts these functions.
+
+Actions ``[n, 4]`` in ``[0, 1]`` (see ``ACTION_NAMES``):
+
+* ``lend``: share of excess cash (cash above the reserve) offered to neighbours;
+* ``hoard``: share of the bank's interbank loans it calls back this step;
+* ``sell``: share of its securities (by value, liquid first) put up for sale;
+* ``borrow``: share of ``max_borrow_share`` of its assets asked from neighbours.
+
+One step, in order (every money movement a balanced pair of account updates):
+
+1. exogenous shock (scenario): prices revert toward fundamentals and take the
+   scenario's factor; deposits are withdrawn (or placed); credit write-offs.
+   A bank that cannot pay withdrawals in cash fails (it is resolved in stage 6);
+2. interbank: called loans are repaid in one netted clearing; new loans are matched
+   over network links;
+3. trades: voluntary and forced sell orders are routed bank → exchange → CCP → bank
+   (``infrastructure.route_trades``); price impact applies once, to the step's volume;
+4. income: interbank interest accrues, securities pay yields, deposits cost interest;
+5. CCPs: variation margin on the futures (Σ VM = 0); a bank that cannot pay its VM
+   defaults and its loss runs down the waterfall; initial margin (EWMA volatility,
+   99%, margin period) and the Cover-2 default fund are topped up or returned;
+6. clearing: the greatest Rogers–Veraart clearing vector of interbank debts and
+   deposits (depositors as a sink node), with failing banks forced into
+   resolution; defaulted banks are liquidated and stay dead;
+7. deleveraging orders for next step: capital (risk-weighted ratio below the
+   minimum) and liquidity (cash below reserve, or unmet margin top-ups);
+8. rewards and metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gridmarket.envs.contagion import accounts, ccp, metrics
+from gridmarket.envs.contagion.clearing import ClearingResult
+from gridmarket.envs.contagion.generator import generate
+from gridmarket.envs.contagion.infrastructure import Netting, TradeReport, route_trades
+from gridmarket.envs.contagion.interbank import call_loans, match_loans
+from gridmarket.envs.contagion.margining import PAYMENT_TOLERANCE, margin_stage
+from gridmarket.envs.contagion.market import (
+    capital_shortfall_sale,
+    liquidity_shortfall_sale,
+    sell_orders,
+)
+from gridmarket.envs.contagion.observation import risk_weights
+from gridmarket.envs.contagion.params import ContagionParams
+from gridmarket.envs.contagion.resolution import resolve_defaults
+from gridmarket.envs.contagion.scenarios import ScenarioParams, Shock, draw_shock
+from gridmarket.envs.contagion.state import Network, State
+
+ACTION_NAMES = ("lend", "hoard", "sell", "borrow")
+LEND, HOARD, SELL, BORROW = range(4)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one step produced besides the next state.
+
+    Attributes:
+        rewards: ``[n]`` reward of each bank (0 for banks dead before the step).
+        newly_defaulted: ``[n]`` bool, banks that defaulted in this step.
+        pnl: ``[n]`` P&L of each bank in this step (currency).
+        variation_margin: ``[n]`` VM of banks; outside_variation_margin ``[C]``.
+        waterfall, trades, clearing, netting: reports of stages 5, 3, 6 and 2.
+        metrics: floats for logging (see ``step_metrics``).
+    """
+
+    rewards: np.ndarray
+    newly_defaulted: np.ndarray
+    pnl: np.ndarray
+    variation_margin: np.ndarray
+    outside_variation_margin: np.ndarray
+    waterfall: ccp.Waterfall
+    trades: TradeReport
+    clearing: ClearingResult
+    netting: Netting
+    metrics: dict[str, float]
+
+
+def reset(params: ContagionParams, rng: np.random.Generator) -> tuple[Network, State]:
+    """A fresh world drawn from ``rng`` (networkx runs here, never in ``step``)."""
+    return generate(params, rng)
+
+
+def check_actions(actions: np.ndarray, n: int) -> np.ndarray:
+    """Actions as a float64 ``[n, 4]`` array clipped to ``[0, 1]``, or an error."""
+    actions = np.asarray(actions, dtype=np.float64)
+    if actions.shape != (n, 4):
+        raise ValueError(f"actions must have shape ({n}, 4), got {actions.shape}")
+    bad = ~np.isfinite(actions)
+    if bad.any():
+        bank, column = (int(v) for v in np.argwhere(bad)[0])
+        raise ValueError(
+            f"action {ACTION_NAMES[column]!r} of bank {bank} is {actions[bank, column]}; "
+            "actions must be finite numbers in [0, 1]"
+        )
+    return np.clip(actions, 0.0, 1.0)
+
+
+def step(
+    net: Network,
+    state: State,
+    actions: np.ndarray,
+    params: ContagionParams,
+    scenario: ScenarioParams,
+    rng: np.random.Generator,
+) -> tuple[State, StepResult]:
+    """Advance one step. ``state`` is not modified; ``rng`` advances."""
+    s = state.copy()
+    s.t += 1
+    acting = s.alive.copy()
+    actions = check_actions(actions, net.num_banks) * acting[:, None]
+    equity_start = s.book_equity.copy()
+    distress = metrics.distress(s.book_equity, net.initial_equity, s.alive)
+    shock = draw_shock(scenario, s.t, distress, net.initial_assets, rng)
+    failing, pnl = _apply_shock(net, s, shock, params)
+    active = s.alive & ~failing
+    netting = _interbank(net, s, actions * active[:, None], params)
+    new_orders = sell_orders(
+        s.units - s.pending,
+        s.prices,
+        actions[:, SELL],
+        s.forced_liquid,
+        s.forced_capital,
+    )
+    s.pending = s.pending + new_orders * active[:, None]
+    trades = route_trades(net, s, params)
+    pnl += trades.pnl
+    pnl += _accrue_income(net, s, params)
+    margin_pnl, vm, vm_outside, waterfall, top_up_short = margin_stage(
+        net, s, params, failing
+    )
+    s.book_equity = s.book_equity + pnl + margin_pnl
+    clearing, resolution_pnl, new = resolve_defaults(net, s, params.banking, failing)
+    s.book_equity = s.book_equity + resolution_pnl
+    equity = accounts.bank_equity(net, s)
+    _deleveraging_orders(net, s, params, top_up_short, equity)
+    rewards = _rewards(net, s, params, equity_start, acting, new, equity)
+    result = StepResult(
+        rewards=rewards,
+        newly_defaulted=new,
+        pnl=pnl + margin_pnl + resolution_pnl,
+        variation_margin=vm,
+        outside_variation_margin=vm_outside,
+        waterfall=waterfall,
+        trades=trades,
+        clearing=clearing,
+        netting=netting,
+        metrics={},
+    )
+    return s, _with_metrics(net, s, result, equity)
+
+
+def _apply_shock(
+    net: Network, s: State, shock: Shock, params: ContagionParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 1. Returns ``(failing, pnl)``: banks that could not pay withdrawals."""
+    old = s.prices
+    reversion = params.market.mean_reversion * np.log(net.fundamental_price / old)
+    s.prices = old * np.exp(reversion) * shock.price_factor
+    pnl = s.units @ (s.prices - old)
+    demand = np.where(s.alive, shock.withdrawal, 0.0) * s.external_liabilities
+    placed = np.maximum(-demand, 0.0)
+    wanted = np.maximum(demand, 0.0)
+    paid = np.minimum(wanted, s.cash)
+    s.cash = s.cash + placed - paid
+    s.external_liabilities = s.external_liabilities + placed - paid
+    s.outside_cash += float(paid.sum() - placed.sum())
+    failing = wanted - paid > PAYMENT_TOLERANCE * np.maximum(wanted, 1.0)
+    lost = np.where(s.alive, shock.writeoff, 0.0) * s.units[:, 1]
+    s.units = s.units.copy()
+    s.units[:, 1] -= lost
+    s.pending = np.minimum(s.pending, s.units)
+    s.outside_units = s.outside_units + np.array([0.0, lost.sum()])
+    pnl -= lost * s.prices[1]
+    return failing, pnl
+
+
+def _interbank(
+    net: Network, s: State, actions: np.ndarray, params: ContagionParams
+) -> Netting:
+    """Stage 2: calls (netted clearing on cash), then new loans along links."""
+    n, banking = net.num_banks, params.banking
+    calls = call_loans(
+        n, net.debtors, net.creditors, s.interbank, actions[:, HOARD], s.cash
+    )
+    s.interbank, s.cash = calls.interbank, calls.cash
+    reserve = banking.reserve_ratio * s.external_liabilities
+    supply = actions[:, LEND] * np.maximum(s.cash - reserve, 0.0)
+    demand = (
+        actions[:, BORROW] * banking.max_borrow_share * accounts.total_assets(net, s)
+    )
+    loans = match_loans(n, net.debtors, net.creditors, supply, demand)
+    s.interbank = s.interbank + loans
+    s.cash = (
+        s.cash
+        + np.bincount(net.debtors, weights=loans, minlength=n)
+        - np.bincount(net.creditors, weights=loans, minlength=n)
+    )
+    return calls.netting
+
+
+def _accrue_income(net: Network, s: State, params: ContagionParams) -> np.ndarray:
+    """Stage 4: interbank interest (accrued), yields and deposit interest (cash)."""
+    n, banking, market = net.num_banks, params.banking, params.market
+    interest = banking.interbank_rate * s.interbank
+    s.interbank = s.interbank + interest
+    pnl = np.bincount(net.creditors, weights=interest, minlength=n) - np.bincount(
+        net.debtors, weights=interest, minlength=n
+    )
+    yields = (s.units * s.prices) @ np.array(
+        [market.yield_liquid, market.yield_illiquid]
+    )
+    deposit_interest = banking.deposit_rate * s.external_liabilities
+    paid = np.minimum(deposit_interest, s.cash + yields)
+    s.cash = s.cash + yields - paid
+    s.external_liabilities = s.external_liabilities + deposit_interest - paid
+    s.outside_cash += float(paid.sum() - yields.sum())
+    return pnl + yields - deposit_interest
+
+
+def _deleveraging_orders(
+    net: Network,
+    s: State,
+    params: ContagionParams,
+    top_up_short: np.ndarray,
+    equity: np.ndarray,
+) -> None:
+    """Stage 7: the forced sales each surviving bank must place next step."""
+    banking = params.banking
+    rwa = accounts.risk_weighted_assets(net, s, risk_weights(params))
+    capital = capital_shortfall_sale(
+        equity,
+        rwa,
+        banking.risk_weight_illiquid,
+        banking.min_capital_ratio,
+        banking.target_capital_ratio,
+    )
+    reserve = banking.reserve_ratio * s.external_liabilities
+    incoming = s.receivable.sum(axis=0)
+    short = (s.cash < reserve) | (top_up_short > 0)
+    liquid = np.where(
+        short,
+        liquidity_shortfall_sale(s.cash + incoming, 2.0 * reserve + top_up_short),
+        0.0,
+    )
+    s.forced_capital = np.where(s.alive, capital, 0.0)
+    s.forced_liquid = np.where(s.alive, liquid, 0.0)
+
+
+def _rewards(
+    net: Network,
+    s: State,
+    params: ContagionParams,
+    equity_start: np.ndarray,
+    acting: np.ndarray,
+    new: np.ndarray,
+    equity: np.ndarray,
+) -> np.ndarray:
+    """``profit + μ·liquidity − α_d·default − λ·stress`` for banks alive at the start."""
+    spec = params.reward
+    profit = (s.book_equity - equity_start) / net.initial_equity
+    liquidity = metrics.liquidity_ratio(
+        s.cash,
+        s.units[:, 0] * s.prices[0],
+        accounts.total_liabilities(net, s),
+        params.banking.liquidity_runoff,
+    )
+    stress = metrics.stress_index(equity, net.initial_equity)
+    reward = (
+        profit
+        + spec.liquidity_weight * np.where(new, 0.0, liquidity)
+        - spec.default_penalty * new
+        - spec.systemic_weight * stress
+    )
+    return np.where(acting, reward, 0.0)
+
+
+def _with_metrics(
+    net: Network, s: State, result: StepResult, equity: np.ndarray
+) -> StepResult:
+    metrics_ = step_metrics(net, s, result, equity)
+    return StepResult(**{**result.__dict__, "metrics": metrics_})
+
+
+def step_metrics(
+    net: Network, s: State, result: StepResult, equity: np.ndarray | None = None
+) -> dict[str, float]:
+    """Floats describing the world after a step (for infos and logging)."""
+    equity = accounts.bank_equity(net, s) if equity is None else equity
+    vm_sum = float(
+        result.variation_margin.sum() + result.outside_variation_margin.sum()
+    )
+    return {
+        "t": float(s.t),
+        "alive": float(s.alive.sum()),
+        "defaults": float(result.newly_defaulted.sum()),
+        "defaulted_total": float((~s.alive).sum()),
+        "stress_index": metrics.stress_index(equity, net.initial_equity),
+        "systemic_loss": metrics.systemic_loss(net.initial_equity, equity),
+        "liquidity_index": metrics.liquidity_index(
+            s.cash, s.units[:, 0] * s.prices[0], accounts.total_liabilities(net, s)
+        ),
+        "netting_efficiency": result.netting.efficiency,
+        "contagion_depth": float(
+            metrics.contagion_depth(result.clearing.default_round)
+        ),
+        "price_liquid": float(s.prices[0]),
+        "price_illiquid": float(s.prices[1]),
+        "congestion_max": float(s.congestion.max()),
+        "fees": float(result.trades.fees.sum()),
+        "variation_margin_sum": vm_sum,
+        "waterfall_loss": float(result.waterfall.loss.sum()),
+        "ccp_uncovered": float(result.waterfall.uncovered.sum()),
+    }

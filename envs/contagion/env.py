@@ -1,0 +1,308 @@
+"""PettingZoo ParallelEnv adapter of the contagion core (the AEC env wraps it)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from pettingzoo import ParallelEnv
+
+from gridmarket.envs.contagion import core, observation
+from gridmarket.envs.contagion.checks import check_int
+from gridmarket.envs.contagion.params import ContagionParams
+from gridmarket.envs.contagion.scenarios import ScenarioParams, get_scenario
+
+
+def global_state_space(params: ContagionParams) -> spaces.Box:
+    """The ``Box`` of ``state()``: every bank's observation, then exchange
+    congestion in ``[0, 10]`` and CCP equity ratios in ``[-1, 1]``."""
+    network = params.network
+    low = np.concatenate(
+        [
+            np.tile(observation.OBSERVATION_LOW, network.num_banks),
+            np.zeros(network.num_exchanges),
+            -np.ones(network.num_ccps),
+        ]
+    )
+    high = np.concatenate(
+        [
+            np.tile(observation.OBSERVATION_HIGH, network.num_banks),
+            np.full(network.num_exchanges, 10.0),
+            np.ones(network.num_ccps),
+        ]
+    )
+    return spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
+
+
+class ContagionEnv(ParallelEnv):
+    """Banks on an interbank network try to stay solvent and liquid through a crisis.
+
+    ## Description
+    ``num_banks`` banks with balance sheets (cash, a liquid and an illiquid
+    security marked to market, interbank loans, deposits, CCP collateral) sit on a
+    core–periphery Barabási–Albert network. Each step a scenario shock hits, banks
+    lend, call loans, sell securities through exchanges and CCPs and borrow; fire
+    sales move prices, CCPs call variation and initial margin, and an exact
+    Rogers–Veraart clearing decides who defaults. Money is conserved to round-off;
+    see ``core.py`` for the stage order and ``accounts.py`` for the ledgers.
+
+    ## Action Space
+    Each agent: ``Box(0, 1, (4,), float32)`` = (lend, hoard, sell, borrow):
+    - lend: share of excess cash (above the reserve) offered to neighbours;
+    - hoard: share of the bank's interbank loans called back this step;
+    - sell: share of its securities, by value and liquid first, queued for sale;
+    - borrow: share of its allowance (``max_borrow_share`` of assets) requested.
+    Finite values outside [0, 1] are clipped; NaN/inf, a wrong shape, an unknown
+    agent or a missing action for a live bank raise ``ValueError``. Actions of
+    defaulted banks are ignored (they may be omitted).
+
+    ## Observation Space
+    Each agent: ``Box(low, high, (26,), float32)`` with the features of
+    ``observation.OBSERVATION_FEATURES``: own balance-sheet ratios and an alive flag,
+    neighbours' distress (mean, max, share defaulted, exposure-weighted), market
+    prices and return, exchange congestion, CCP margin rate and CCP equity, time
+    left. ``state()`` is every bank's observation plus exchange congestion and CCP
+    equity ratios, in ``state_space``, for a centralized critic.
+
+    ## Rewards
+    ``R = profit + μ·liquidity − α_d·default − λ·systemic_risk`` (``RewardParams``:
+    μ = 0.05, α_d = 1, λ = 0.5): profit is the change in book equity over initial
+    equity, liquidity the liquidity-coverage ratio in [0, 1], default 1 in the step
+    the bank defaults, systemic risk the stress index (share of system equity lost).
+    Defaulted banks get 0.
+
+    ## Starting State
+    A new network and balance sheets drawn from the reset seed (``generator.py``).
+
+    ## Episode End
+    Defaults are absorbing: a defaulted bank stays in ``agents`` with the alive flag
+    0 and zero reward until the episode ends. All agents terminate when every bank
+    has defaulted; all are truncated after ``max_steps`` steps.
+
+    ## Arguments
+    ``contagion_v0.parallel_env(num_banks=30, scenario="normal", max_steps=100,
+    params=None, render_mode=None)``. ``scenario`` is one of ``normal``,
+    ``liquidity_crisis``, ``asset_crash``, ``systemic`` or a ``ScenarioParams``;
+    ``params`` a ``ContagionParams`` whose ``num_banks`` and ``max_steps`` the two
+    arguments override. ``num_banks >= 2``. ``render_mode``: ``rgb_array``
+    (the network, defaulted banks red) or ``ansi``.
+
+    ## Version History
+    - v0: initial version.
+    """
+
+    metadata = {
+        "name": "contagion_v0",
+        "render_modes": ["rgb_array", "ansi"],
+        "render_fps": 2,
+        "is_parallelizable": True,
+    }
+
+    def __init__(
+        self,
+        num_banks: int = 30,
+        scenario: str | ScenarioParams = "normal",
+        max_steps: int = 100,
+        params: ContagionParams | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        num_banks = check_int("num_banks", num_banks, 2)
+        max_steps = check_int("max_steps", max_steps, 1)
+        params = ContagionParams() if params is None else params
+        if not isinstance(params, ContagionParams):
+            raise TypeError(
+                f"`params` must be a ContagionParams, got {type(params).__name__}"
+            )
+        self.params = replace(
+            params,
+            network=replace(params.network, num_banks=num_banks),
+            max_steps=max_steps,
+        )
+        self.scenario = get_scenario(scenario)
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode must be one of {self.metadata['render_modes']} or None, "
+                f"got {render_mode!r}"
+            )
+        self.render_mode = render_mode
+        self.possible_agents = [f"bank_{i}" for i in range(num_banks)]
+        self.agents: list[str] = []
+        self._index = {agent: i for i, agent in enumerate(self.possible_agents)}
+        self._observation_space = functools.cache(self._make_observation_space)
+        self._action_space = functools.cache(self._make_action_space)
+        self.state_space = global_state_space(self.params)
+        self._rng: np.random.Generator | None = None
+        self.net: core.Network | None = None
+        self.world: core.State | None = None
+        self.last_result: core.StepResult | None = None
+        self._obs: np.ndarray | None = None
+        self._layout: np.ndarray | None = None
+
+    # ---- spaces -------------------------------------------------------------------
+    def _check_agent(self, agent: Any) -> str:
+        if agent not in self._index:
+            raise ValueError(
+                f"unknown agent {agent!r}; agents are 'bank_0' .. "
+                f"'bank_{len(self.possible_agents) - 1}'"
+            )
+        return agent
+
+    def _make_observation_space(self, agent: str) -> spaces.Box:
+        return spaces.Box(
+            observation.OBSERVATION_LOW,
+            observation.OBSERVATION_HIGH,
+            (observation.NUM_FEATURES,),
+            np.float32,
+        )
+
+    def _make_action_space(self, agent: str) -> spaces.Box:
+        return spaces.Box(0.0, 1.0, (4,), np.float32)
+
+    def observation_space(self, agent: str) -> spaces.Box:
+        return self._observation_space(self._check_agent(agent))
+
+    def action_space(self, agent: str) -> spaces.Box:
+        return self._action_space(self._check_agent(agent))
+
+    # ---- episode ------------------------------------------------------------------
+    @property
+    def np_random(self) -> np.random.Generator:
+        if self._rng is None:
+            self._rng, _ = seeding.np_random()
+        return self._rng
+
+    def reset(
+        self, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, Any]]]:
+        if seed is not None or self._rng is None:
+            self._rng, _ = seeding.np_random(seed)
+        self.net, self.world = core.reset(self.params, self._rng)
+        self.agents = list(self.possible_agents)
+        self.last_result = None
+        self._layout = None
+        self._obs = observation.observe(self.net, self.world, self.params)
+        return self._per_agent(self._obs), {agent: {} for agent in self.agents}
+
+    def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        if not self.agents or self.world is None or self.net is None:
+            raise RuntimeError(
+                "ContagionEnv.step() called on a finished or un-reset episode; call reset() first"
+            )
+        matrix = self.action_matrix(actions)
+        self.world, result = core.step(
+            self.net, self.world, matrix, self.params, self.scenario, self._rng
+        )
+        self.last_result = result
+        self._obs = observation.observe(self.net, self.world, self.params)
+        all_dead = not self.world.alive.any()
+        truncated = self.world.t >= self.params.max_steps and not all_dead
+        agents = self.agents
+        rewards = dict(zip(agents, result.rewards.tolist(), strict=True))
+        terminations = dict.fromkeys(agents, all_dead)
+        truncations = dict.fromkeys(agents, truncated)
+        infos = {agent: {} for agent in agents}
+        obs = self._per_agent(self._obs)
+        if all_dead or truncated:
+            self.agents = []
+        return obs, rewards, terminations, truncations, infos
+
+    def _per_agent(self, obs: np.ndarray) -> dict[str, np.ndarray]:
+        return dict(zip(self.possible_agents, obs, strict=True))
+
+    def action_matrix(self, actions: Any) -> np.ndarray:
+        """The ``[n, 4]`` float64 action matrix of an action dict, or a clear error."""
+        if not isinstance(actions, dict):
+            raise TypeError(
+                f"actions must be a dict agent -> action, got {type(actions).__name__}"
+            )
+        n = len(self.possible_agents)
+        matrix = np.zeros((n, 4))
+        try:
+            rows = [self._index[agent] for agent in actions]
+            values = np.array(list(actions.values()), dtype=np.float64)
+            fast = values.shape == (len(rows), 4)
+        except (KeyError, TypeError, ValueError):
+            fast = False
+        if fast:
+            matrix[rows] = values
+        else:
+            for agent, action in actions.items():
+                matrix[self._index[self._check_agent(agent)]] = self._parse(
+                    agent, action
+                )
+        if not np.all(np.isfinite(matrix)):
+            bank, column = (int(v) for v in np.argwhere(~np.isfinite(matrix))[0])
+            raise ValueError(
+                f"action of {self.possible_agents[bank]!r} has {core.ACTION_NAMES[column]}="
+                f"{matrix[bank, column]}; actions must be finite numbers in [0, 1]"
+            )
+        alive = self.world.alive
+        given = np.zeros(n, dtype=bool)
+        given[[self._index[agent] for agent in actions]] = True
+        missing = alive & ~given
+        if missing.any():
+            raise ValueError(
+                f"no action for live agent {self.possible_agents[int(np.flatnonzero(missing)[0])]!r}; "
+                "every bank that has not defaulted must act"
+            )
+        return np.clip(matrix, 0.0, 1.0)
+
+    @staticmethod
+    def _parse(agent: str, action: Any) -> np.ndarray:
+        try:
+            array = np.asarray(action, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"action of {agent!r} must be 4 floats (lend, hoard, sell, borrow), got {action!r}"
+            ) from error
+        if array.shape != (4,):
+            raise ValueError(
+                f"action of {agent!r} must have shape (4,) (lend, hoard, sell, borrow), "
+                f"got shape {array.shape}"
+            )
+        return array
+
+    # ---- global state, metrics, rendering -------------------------------------------
+    def state(self) -> np.ndarray:
+        if self.world is None or self.net is None:
+            raise RuntimeError("ContagionEnv.state() called before reset()")
+        return observation.global_state(self.net, self.world, self.params, self._obs)
+
+    def observations_matrix(self) -> np.ndarray:
+        """All banks' observations ``[n, K]`` (for vectorized baseline policies)."""
+        if self._obs is None:
+            raise RuntimeError("call reset() first")
+        return self._obs
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Metrics of the last step (empty after reset)."""
+        return {} if self.last_result is None else dict(self.last_result.metrics)
+
+    def what_if(self, **kwargs: Any) -> Any:
+        """Run ``what_if.what_if`` on a clone of this env's world (env unchanged)."""
+        from gridmarket.envs.contagion.what_if import what_if
+
+        if self.world is None or self.net is None:
+            raise RuntimeError("ContagionEnv.what_if() called before reset()")
+        return what_if(
+            self.net, self.world, self.params, self.scenario, self._rng, **kwargs
+        )
+
+    def render(self) -> np.ndarray | str | None:
+        if self.render_mode is None or self.world is None or self.net is None:
+            return None
+        from gridmarket.envs.contagion import render
+
+        if self.render_mode == "ansi":
+            return render.render_text(self.net, self.world)
+        if self._layout is None:
+            self._layout = render.layout(self.net)
+        return render.render_network(self.net, self.world, self._layout)
+
+    def close(self) -> None:
+        self._layout = None

@@ -1,0 +1,96 @@
+"""The interbank market: loans called back (hoarding) and new loans (lending).
+
+Edge ``e`` is a loan: ``debtors[e]`` owes ``creditors[e]`` the nominal
+``interbank[e]``. Pure functions over these arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gridmarket.envs.contagion.clearing import clear_edges
+from gridmarket.envs.contagion.infrastructure import Netting, multilateral_netting
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """Loans called back and repaid in one netted settlement.
+
+    Attributes:
+        interbank: ``[E]`` loans left after repayment.
+        cash: ``[n]`` cash after the netted settlement.
+        repaid: ``[E]`` amount repaid on each loan.
+        unpaid: ``[n]`` bool, banks that could not repay all loans called from them.
+        netting: the multilateral netting of the repayments.
+    """
+
+    interbank: np.ndarray
+    cash: np.ndarray
+    repaid: np.ndarray
+    unpaid: np.ndarray
+    netting: Netting
+
+
+def call_loans(
+    n: int,
+    debtors: np.ndarray,
+    creditors: np.ndarray,
+    interbank: np.ndarray,
+    hoard_ratio: np.ndarray,
+    cash: np.ndarray,
+) -> CallResult:
+    """Each creditor calls ``hoard_ratio`` of its loans; debtors repay with cash.
+
+    Repayment is settled multilaterally: the greatest clearing vector of the called
+    amounts with cash as the only external asset (no default costs) gives what each
+    bank pays, and only net positions move cash. A bank that cannot repay in full
+    pays all its cash and receipts; the rest of the called loan stays outstanding
+    (it is rolled over, not defaulted).
+    """
+    called = hoard_ratio[creditors] * interbank
+    result = clear_edges(n, debtors, creditors, called, cash)
+    nominal = result.nominal
+    share = np.divide(
+        called,
+        nominal[debtors],
+        out=np.zeros_like(called),
+        where=nominal[debtors] > 0,
+    )
+    repaid = np.minimum(share * result.payments[debtors], called)
+    netting = multilateral_netting(n, debtors, creditors, repaid)
+    return CallResult(
+        interbank=interbank - repaid,
+        cash=cash - netting.net_outflow,
+        repaid=repaid,
+        unpaid=result.defaulted,
+        netting=netting,
+    )
+
+
+def match_loans(
+    n: int,
+    debtors: np.ndarray,
+    creditors: np.ndarray,
+    supply: np.ndarray,
+    demand: np.ndarray,
+) -> np.ndarray:
+    """New loan on each edge ``[E]``, lender = creditor, borrower = debtor.
+
+    Each lender spreads its ``supply`` over its network neighbours in proportion to
+    their ``demand``; a borrower offered more than its demand takes every offer in
+    the same reduced proportion. So no lender gives more than its supply and no
+    borrower gets more than its demand; only linked banks trade.
+    """
+    wanted = demand[debtors]
+    lender_total = np.bincount(creditors, weights=wanted, minlength=n)
+    offer = supply[creditors] * np.divide(
+        wanted,
+        lender_total[creditors],
+        out=np.zeros_like(wanted),
+        where=lender_total[creditors] > 0,
+    )
+    offered = np.bincount(debtors, weights=offer, minlength=n)
+    scale = np.divide(demand, offered, out=np.ones_like(demand), where=offered > demand)
+    return offer * scale[debtors]

@@ -1,0 +1,157 @@
+"""The PettingZoo adapters: API checkers, determinism, absorbing defaults, errors."""
+
+import numpy as np
+import pytest
+from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, seed_test
+
+from gridmarket.envs import contagion_v0
+from gridmarket.envs.contagion.baselines import RuleBasedPolicy
+
+# Overflow, division by zero or NaN anywhere in the dynamics fails the test.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
+
+def test_parallel_api_test_passes():
+    parallel_api_test(
+        contagion_v0.parallel_env(num_banks=10, scenario="systemic", max_steps=60),
+        num_cycles=100,
+    )
+
+
+def test_aec_api_and_pettingzoo_seed_tests_pass():
+    api_test(
+        contagion_v0.env(num_banks=6, scenario="asset_crash", max_steps=30),
+        num_cycles=40,
+    )
+    parallel_seed_test(lambda: contagion_v0.parallel_env(num_banks=6))
+    seed_test(lambda: contagion_v0.env(num_banks=6), num_cycles=20)
+
+
+def run_episode(seed, steps, scenario="normal", dead_action=None):
+    env = contagion_v0.parallel_env(num_banks=15, scenario=scenario, max_steps=steps)
+    obs, _ = env.reset(seed=seed)
+    policy, noise = RuleBasedPolicy(), np.random.default_rng(seed)
+    trace = []
+    while env.agents:
+        actions = policy(env.observations_matrix()) + 0.1 * noise.random((15, 4))
+        action_dict = {}
+        for i, agent in enumerate(env.agents):
+            alive = env.world.alive[i]
+            if alive or dead_action is None:
+                action_dict[agent] = actions[i]
+            else:
+                action_dict[agent] = dead_action
+        obs, rewards, terms, truncs, _ = env.step(action_dict)
+        trace.append((np.stack(list(obs.values())), np.array(list(rewards.values()))))
+    return trace, env
+
+
+def test_seeded_determinism_over_120_steps():
+    first, _ = run_episode(seed=11, steps=120)
+    second, _ = run_episode(seed=11, steps=120)
+    assert len(first) == len(second) == 120
+    for (obs_a, rew_a), (obs_b, rew_b) in zip(first, second, strict=True):
+        np.testing.assert_array_equal(obs_a, obs_b)
+        np.testing.assert_array_equal(rew_a, rew_b)
+    other, _ = run_episode(seed=12, steps=120)
+    assert not np.array_equal(first[0][0], other[0][0])
+
+
+def test_defaults_are_absorbing_and_dead_actions_ignored():
+    quiet, env = run_episode(seed=3, steps=25, scenario="systemic")
+    loud, _ = run_episode(seed=3, steps=25, scenario="systemic", dead_action=np.ones(4))
+    dead_any = False
+    for (obs_a, rew_a), (obs_b, rew_b) in zip(quiet, loud, strict=True):
+        np.testing.assert_array_equal(obs_a, obs_b)
+        np.testing.assert_array_equal(rew_a, rew_b)
+    alive_path = np.array([obs[:, 0] for obs, _ in quiet])
+    assert np.all(np.diff(alive_path, axis=0) <= 0)  # never revived
+    for t in range(1, len(quiet)):
+        dead = alive_path[t - 1] == 0
+        dead_any |= dead.any()
+        assert np.all(quiet[t][1][dead] == 0.0)  # dead banks earn nothing
+        assert len(quiet[t][1]) == 15  # and stay in the episode
+    assert dead_any
+
+
+def test_all_agents_terminate_when_every_bank_is_dead():
+    env = contagion_v0.parallel_env(num_banks=4, scenario="asset_crash", max_steps=200)
+    env.reset(seed=0)
+    terms = {}
+    while env.agents:
+        _, _, terms, truncs, _ = env.step(
+            {a: np.array([0, 1, 1, 0.0]) for a in env.agents}
+        )
+    assert all(terms.values()) or all(truncs.values())
+    assert env.world.t < 200 and all(terms.values())
+
+
+def test_spaces_state_and_render():
+    env = contagion_v0.parallel_env(
+        num_banks=8, scenario="systemic", render_mode="rgb_array"
+    )
+    obs, infos = env.reset(seed=1)
+    assert env.observation_space("bank_0") is env.observation_space("bank_0")
+    assert env.action_space("bank_3") is env.action_space("bank_3")
+    assert all(env.observation_space(a).contains(o) for a, o in obs.items())
+    assert env.state_space.contains(env.state())
+    for _ in range(8):
+        env.step({a: np.full(4, 0.3) for a in env.agents})
+    assert env.state_space.contains(env.state())
+    image = env.render()
+    assert image.shape == (480, 480, 3) and image.dtype == np.uint8
+    red = (image[..., 0] > 180) & (image[..., 1] < 60) & (image[..., 2] < 60)
+    assert red.any() == bool((~env.world.alive).any())
+    text = contagion_v0.parallel_env(num_banks=3, render_mode="ansi")
+    text.reset(seed=0)
+    assert text.render().startswith("t=0 alive=3/3")
+    assert set(env.metrics) >= {"stress_index", "netting_efficiency", "contagion_depth"}
+
+
+@pytest.mark.parametrize(
+    ("actions", "error", "message"),
+    [
+        (
+            {"bank_0": np.zeros(3)},
+            ValueError,
+            r"'bank_0' must have shape \(4,\).*got shape \(3,\)",
+        ),
+        ({"bank_0": [0, np.nan, 0, 0]}, ValueError, "'bank_0' has hoard=nan"),
+        ({"bank_9": np.zeros(4)}, ValueError, "unknown agent 'bank_9'"),
+        ({"bank_0": np.zeros(4)}, ValueError, "no action for live agent 'bank_1'"),
+        ({"bank_0": "lend"}, TypeError, "'bank_0' must be 4 floats"),
+        ([np.zeros(4)], TypeError, "actions must be a dict"),
+    ],
+)
+def test_bad_actions_raise_clear_errors(actions, error, message):
+    env = contagion_v0.parallel_env(num_banks=3)
+    env.reset(seed=0)
+    with pytest.raises(error, match=message):
+        env.step(actions)
+
+
+def test_bad_arguments_raise_clear_errors():
+    with pytest.raises(ValueError, match="unknown scenario 'panic'; allowed are"):
+        contagion_v0.parallel_env(scenario="panic")
+    with pytest.raises(ValueError, match="`num_banks` must be >= 2, got 1"):
+        contagion_v0.parallel_env(num_banks=1)
+    with pytest.raises(TypeError, match="`num_banks` must be an int"):
+        contagion_v0.parallel_env(num_banks=2.5)
+    with pytest.raises(ValueError, match="render_mode must be one of"):
+        contagion_v0.parallel_env(render_mode="human")
+    env = contagion_v0.parallel_env(num_banks=2)
+    with pytest.raises(ValueError, match="unknown agent 'bank_2'"):
+        env.observation_space("bank_2")
+    with pytest.raises(RuntimeError, match="call reset"):
+        env.step({})
+
+
+def test_out_of_range_actions_are_clipped():
+    a = contagion_v0.parallel_env(num_banks=5)
+    b = contagion_v0.parallel_env(num_banks=5)
+    a.reset(seed=4)
+    b.reset(seed=4)
+    obs_a, *_ = a.step({x: np.array([2.0, -1.0, 0.5, 7.0]) for x in a.agents})
+    obs_b, *_ = b.step({x: np.array([1.0, 0.0, 0.5, 1.0]) for x in b.agents})
+    for agent in obs_a:
+        np.testing.assert_array_equal(obs_a[agent], obs_b[agent])
