@@ -66,6 +66,22 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return int(module.main(args.example_args))
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from gridmarket.evaluation.run import main as evaluate_main
+
+    return int(evaluate_main(args.rest))  # options after `evaluate`
+
+
+def _cmd_oracles(args: argparse.Namespace) -> int:
+    if args.action != "train":
+        raise SystemExit(
+            f"gridmarket oracles: unknown action {args.action!r}; use 'train'"
+        )
+    from gridmarket.oracles.train import main as train_main
+
+    return int(train_main(args.rest))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gridmarket", description=__doc__.split("\n\n")[0]
@@ -84,11 +100,24 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("name", help="tuned example, see `gridmarket list`")
     train.add_argument("example_args", nargs=argparse.REMAINDER)
     train.set_defaults(func=_cmd_train)
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="compare the GridMarket stress-path methods at one oracle budget",
+        add_help=False,
+    )
+    evaluate.set_defaults(func=_cmd_evaluate)
+    oracles = commands.add_parser("oracles", help="train the GridMarket oracles")
+    oracles.add_argument("action", choices=["train"])
+    oracles.set_defaults(func=_cmd_oracles)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if rest and args.func not in (_cmd_evaluate, _cmd_oracles):
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.rest = rest
     return args.func(args)
 
 

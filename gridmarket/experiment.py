@@ -144,6 +144,17 @@ def _init_ray(args: argparse.Namespace, needed_cpus: int) -> None:
         )
 
 
+@dataclass
+class ExperimentResult:
+    """What :func:`fit_experiment` produced: Tune's grid and where it was logged."""
+
+    grid: Any
+    mlflow_runs: dict[str, str]  # trial id -> MLflow run id
+    tracking_uri: str
+    experiment: str
+    seconds: float
+
+
 def run_experiment(
     config: Any,
     args: argparse.Namespace,
@@ -151,26 +162,55 @@ def run_experiment(
     name: str,
     success: Metric,
     progress: Sequence[str] = (),
+    trainable: Any = None,
 ) -> int:
-    """Train ``config`` under Tune; return a process exit code (0 = fine)."""
-    from ray import tune
+    """Train under Tune, print the summary; return a process exit code (0 = fine).
 
-    from gridmarket.mlflow_logger import BatchedMLflowLoggerCallback
+    ``config`` is an RLlib ``AlgorithmConfig``, or a Tune param-space dict for the
+    Tune ``trainable`` given (the search baselines)."""
+    result = fit_experiment(
+        config, args, name=name, success=success, progress=progress, trainable=trainable
+    )
+    return report_experiment(
+        result, success=success, progress=progress, as_test=args.as_test
+    )
 
+
+def _trainable_and_space(
+    config: Any, args: argparse.Namespace, trainable: Any
+) -> tuple[Any, Any]:
+    if trainable is not None:
+        return trainable, {**config, "seed": args.seed}
     config = config.copy(copy_frozen=False)
     config.env_runners(num_env_runners=args.num_env_runners)
     config.learners(num_learners=args.num_learners)
     config.debugging(seed=args.seed)
+    return config.algo_class, config
+
+
+def fit_experiment(
+    config: Any,
+    args: argparse.Namespace,
+    *,
+    name: str,
+    success: Metric,
+    progress: Sequence[str] = (),
+    trainable: Any = None,
+) -> ExperimentResult:
+    """Run ``tune.Tuner`` with MLflow logging, progress lines and checkpoints."""
+    from ray import tune
+
+    from gridmarket.mlflow_logger import BatchedMLflowLoggerCallback
+
+    trainable, param_space = _trainable_and_space(config, args, trainable)
     tracking_uri = resolve_tracking_uri(args.mlflow_uri)
     experiment = args.experiment_name or f"gridmarket-{name}"
     _init_ray(args, needed_cpus=1 + args.num_env_runners + args.num_learners)
 
     def stop(trial_id: str, result: dict[str, Any]) -> bool:
         done = result.get("training_iteration", 0) >= args.stop_iters
-        return done or (
-            not args.no_stop_on_success
-            and success.reached(_lookup(result, success.name))
-        )
+        reached = success.reached(_lookup(result, success.name))
+        return done or (not args.no_stop_on_success and reached)
 
     mlflow_callback = BatchedMLflowLoggerCallback(
         tracking_uri=tracking_uri,
@@ -179,18 +219,17 @@ def run_experiment(
         save_artifact=False,
     )
     printer = _ProgressPrinter([*progress, success.name])
-    storage = str(Path(args.storage_path).resolve())
     print(
         f"gridmarket: training {name!r}; MLflow experiment {experiment!r} at {tracking_uri}"
     )
     started = time.time()
     tuner = tune.Tuner(
-        config.algo_class,
-        param_space=config,
+        trainable,
+        param_space=param_space,
         tune_config=tune.TuneConfig(num_samples=args.num_samples),
         run_config=tune.RunConfig(
             name=f"{name}_{time.strftime('%Y%m%d-%H%M%S')}",
-            storage_path=storage,
+            storage_path=str(Path(args.storage_path).resolve()),
             stop=stop,
             callbacks=[mlflow_callback, printer.callback],
             checkpoint_config=tune.CheckpointConfig(
@@ -205,15 +244,26 @@ def run_experiment(
     runs = {
         trial.trial_id: run_id for trial, run_id in mlflow_callback._trial_runs.items()
     }
+    return ExperimentResult(grid, runs, tracking_uri, experiment, time.time() - started)
+
+
+def report_experiment(
+    result: ExperimentResult,
+    *,
+    success: Metric,
+    progress: Sequence[str] = (),
+    as_test: bool = False,
+) -> int:
+    """Print the summary table and the MLflow run; the exit code of the run."""
     return _report(
-        grid,
-        runs,
+        result.grid,
+        result.mlflow_runs,
         success,
         progress,
-        tracking_uri,
-        experiment,
-        time.time() - started,
-        args.as_test,
+        result.tracking_uri,
+        result.experiment,
+        result.seconds,
+        as_test,
     )
 
 

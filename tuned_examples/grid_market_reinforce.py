@@ -1,0 +1,72 @@
+"""REINFORCE on GridMarket-v0: the mode-seeking baseline with TB's sampler and networks.
+
+Same env, mixture-of-Betas policy, batch and budget as ``grid_market_tb``; the loss
+is REINFORCE with a leave-one-out baseline on the terminal log-reward, so it
+maximizes predicted severity instead of sampling in proportion to it.
+
+How to run
+----------
+    gridmarket train grid_market_reinforce --scenario gfc-2007
+    gridmarket train grid_market_reinforce --scenario synthetic-modes --as-test
+
+Results to expect
+-----------------
+100 iterations (25,600 trajectories): ``log_reward_mean`` rises like TB's or
+faster (gfc-2007: to about 1; synthetic-modes: above 2.5), typically by
+concentrating on fewer modes (see ``gridmarket evaluate``).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from gridmarket.algorithms.reinforce import ReinforceConfig
+from gridmarket.experiment import Metric, run_experiment, tuned_example_parser
+from gridmarket.tuned_examples._grid_market import add_env_args, env_config_from_args
+
+parser = tuned_example_parser(__doc__, default_iters=100)
+add_env_args(parser)
+parser.set_defaults(no_stop_on_success=True)
+
+EXPECTED_LOG_REWARD = {
+    "gfc-2007": 0.6,
+    "dotcom-2001": 1.0,
+    "inflation-2022": 2.0,
+    "synthetic-modes": 2.5,
+}
+PROGRESS = ("num_trajectories_sampled_lifetime", "reinforce_loss", "log_reward_max")
+
+
+def build_config(env_config: dict[str, Any]) -> ReinforceConfig:
+    """On-policy REINFORCE: no replay and no exploration noise (both would bias it)."""
+    return (
+        ReinforceConfig()
+        .environment("GridMarket-v0", env_config=env_config)
+        .training(
+            batch_size=16, updates_per_iteration=16, lr=1e-3, exploration_epsilon=0.0
+        )
+        .rl_module(
+            model_config={
+                "fcnet_hiddens": [256, 256],
+                "num_components": 15,
+                "bounded_actions": True,
+            }
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser.parse_args(argv)
+    success = Metric("log_reward_mean", EXPECTED_LOG_REWARD[args.scenario], mode="max")
+    return run_experiment(
+        build_config(env_config_from_args(args)),
+        args,
+        name="grid_market_reinforce",
+        success=success,
+        progress=PROGRESS,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
