@@ -20,6 +20,21 @@ ALGORITHMS: tuple[AlgorithmInfo, ...] = (
     AlgorithmInfo(
         "TB",
         "gridmarket.algorithms.tb:TBConfig",
-        "trajectory balance for GFlowNets (learned log Z, forward/backward policies)",
+        "trajectory balance for GFlowNets, discrete and continuous (RLlib)",
+    ),
+    AlgorithmInfo(
+        "REINFORCE",
+        "gridmarket.algorithms.reinforce:ReinforceConfig",
+        "REINFORCE on TB's batched trajectory sampler (RLlib)",
+    ),
+    AlgorithmInfo(
+        "RandomSearch",
+        "gridmarket.algorithms.baselines:RandomSearch",
+        "uniform random increment paths, best kept (Tune Trainable)",
+    ),
+    AlgorithmInfo(
+        "PathMCMC",
+        "gridmarket.algorithms.baselines:PathMCMC",
+        "Metropolis-Hastings over whole paths targeting R (Tune Trainable)",
     ),
 )

@@ -46,6 +46,23 @@ GYMNASIUM_ENVS: tuple[EnvSpec, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class PettingZooEnvSpec:
+    """A PettingZoo env: a versioned module with ``env()`` and ``parallel_env()``."""
+
+    module: str
+    summary: str
+
+
+PETTINGZOO_ENVS: tuple[PettingZooEnvSpec, ...] = (
+    PettingZooEnvSpec(
+        module="gridmarket.envs.contagion_v0",
+        summary="banks on an interbank network with Eisenberg-Noe clearing, fire "
+        "sales, exchanges and CCPs (Parallel + AEC)",
+    ),
+)
+
+
 def register_envs() -> None:
     """Register every Gymnasium id of the suite (idempotent)."""
     for spec in GYMNASIUM_ENVS:

@@ -32,15 +32,14 @@ def tuned_examples() -> dict[str, str]:
 
 def _cmd_list(_: argparse.Namespace) -> int:
     from gridmarket.algorithms import ALGORITHMS
-    from gridmarket.envs import GYMNASIUM_ENVS
+    from gridmarket.envs import GYMNASIUM_ENVS, PETTINGZOO_ENVS
 
     print("Environments\n")
-    print(
-        format_table(
-            ["id", "kind", "summary"],
-            [[e.id, "gymnasium", e.summary] for e in GYMNASIUM_ENVS],
-        )
-    )
+    rows = [[e.id, "gymnasium", e.summary] for e in GYMNASIUM_ENVS]
+    rows += [
+        [e.module.rsplit(".", 1)[1], "pettingzoo", e.summary] for e in PETTINGZOO_ENVS
+    ]
+    print(format_table(["id", "kind", "summary"], rows))
     print("\nAlgorithms\n")
     print(
         format_table(

@@ -68,3 +68,11 @@ def test_ruff_lint_and_format_are_clean():
             text=True,
         )
         assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_pettingzoo_modules_offer_both_apis():
+    import importlib
+
+    for spec in gridmarket.envs.PETTINGZOO_ENVS:
+        module = importlib.import_module(spec.module)
+        assert callable(module.env) and callable(module.parallel_env)

@@ -11,9 +11,10 @@ How to run
 
 Results to expect
 -----------------
-100 iterations of 256 episodes (25,600 episodes, the TB example's oracle budget):
-``env_runners/episode_return_mean`` (= mean log R) rises above its start
-(gfc-2007: from about 0.3; synthetic-modes: from about 0.5 toward 2 or more).
+100 iterations of 256 episodes (25,600 episodes, the TB example's oracle budget,
+about 3 minutes): ``env_runners/episode_return_mean`` (= mean log R) rises from
+about 0.3 to about 15.4 on gfc-2007 (the oracle's corner optimum) and from about
+1.3 to about 3 on synthetic-modes.
 """
 
 from __future__ import annotations

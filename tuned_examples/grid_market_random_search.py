@@ -10,9 +10,10 @@ How to run
 
 Results to expect
 -----------------
-``log_reward_mean`` stays at the random-path level (gfc-2007: about 0.3 at
-T = 0.01) by construction; ``top_k_log_reward_mean`` creeps up as the best of
-more and more random paths.
+``log_reward_mean`` stays at the random-path level by construction (gfc-2007:
+about 0.27 at T = 0.01; synthetic-modes: about 1.4 at T = 3), while
+``top_k_log_reward_mean``, the best 50 of all paths so far, creeps up (after 100
+iterations: about 3.9 and 9.95).
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ How to run
 
 Results to expect
 -----------------
-100 iterations (25,600 trajectories): ``log_reward_mean`` rises like TB's or
-faster (gfc-2007: to about 1; synthetic-modes: above 2.5), typically by
-concentrating on fewer modes (see ``gridmarket evaluate``).
+``log_reward_mean`` rises faster than TB's by collapsing onto few modes (see
+``gridmarket evaluate``): on gfc-2007 every path converges to the oracle's corner
+optimum (log R 15.5 at T = 0.01) within about 15 iterations; on synthetic-modes
+it settles on one of the four modes (log R 3-9 depending on the seed).
 """
 
 from __future__ import annotations

@@ -18,13 +18,17 @@ How to run
 Results to expect
 -----------------
 One CPU core, batch 16 fresh + 16 replayed trajectories per step, 16 steps per
-iteration, 100 iterations (25,600 trajectories, about a minute):
+iteration, 100 iterations (25,600 trajectories, about 40 s of training, 75 s in
+all):
 
-- gfc-2007 (T = 0.01): ``log_reward_mean`` rises from about 0.3 to 0.8-1.2; the
-  best sampled paths reach a predicted return of about +2% (the gfc oracle, an
-  ElasticNet, predicts +2..+10% over its whole training box, see its model card).
+- gfc-2007 (T = 0.01): ``log_reward_mean`` rises from about 0.3 to about 2.5.
+  Of 1,024 paths sampled afterwards, about a third are more severe than 95% of
+  random paths, spread over some 350 distinct severe scenarios; the best reach a
+  predicted return of about +1.9% (the gfc oracle, an ElasticNet, predicts only
+  +2..+10% over its whole training box; see its model card).
 - synthetic-modes (T = 3, four known modes): ``log_reward_mean`` rises from about
-  0.5 to 3-5, and the samples visit all four modes.
+  1.3 to 3-4.5, and the samples visit all four modes (about 70% of them end within
+  30 of a mode after 120 iterations, against 25% untrained).
 """
 
 from __future__ import annotations

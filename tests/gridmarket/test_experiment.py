@@ -63,6 +63,37 @@ def test_cli_trains_to_the_stated_result(tmp_path):
     assert list((tmp_path / "ray_results").glob("hypergrid_tb_*/*/checkpoint_*"))
 
 
+def test_main_job_summarizes_the_stress_paths_it_found(tmp_path):
+    out = subprocess.run(
+        [
+            "gridmarket",
+            "train",
+            "grid_market_tb",
+            "--stop-iters",
+            "3",
+            "--summary-paths",
+            "128",
+        ],
+        cwd=tmp_path,
+        env=SUBPROCESS_ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "Stress paths: 128 sampled from" in out.stdout
+    assert "distinct severe modes" in out.stdout
+    charts = list(
+        (tmp_path / "ray_results").glob("grid_market_tb_*/*/stress_paths/fan_chart.png")
+    )
+    assert len(charts) == 1 and charts[0].stat().st_size > 10_000
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("gridmarket-grid_market_tb")
+    run = client.search_runs([experiment.experiment_id])[0]
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "stress_paths")}
+    assert {"stress_paths/fan_chart.png", "stress_paths/top_paths.csv"} <= artifacts
+
+
 def test_as_test_fails_when_the_result_is_not_reached(ray_session, tmp_path, capsys):
     args = hypergrid_tb.parser.parse_args(
         [
