@@ -10,9 +10,10 @@ How to run
 
 Results to expect
 -----------------
-100 iterations (25,600 oracle calls): ``log_reward_mean`` of the chain states
-rises from the random-path level (gfc-2007: about 0.3) as the chains drift to
-higher reward; the acceptance rate falls from about 0.5.
+100 iterations (25,856 oracle calls): ``log_reward_mean`` of the chain states
+rises from the random-path level as the chains drift to higher reward: slowly on
+gfc-2007, whose rewards are nearly flat (about 0.27 to 0.5, acceptance about 0.97),
+fast on synthetic-modes (about 1.3 to 8.3, acceptance about 0.58).
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ add_env_args(parser)
 parser.set_defaults(no_stop_on_success=True)
 
 EXPECTED_LOG_REWARD = {
-    "gfc-2007": 0.5,
+    "gfc-2007": 0.4,
     "dotcom-2001": 1.0,
     "inflation-2022": 2.0,
-    "synthetic-modes": 2.0,
+    "synthetic-modes": 6.0,
 }
 PROGRESS = ("num_trajectories_sampled_lifetime", "acceptance_rate", "log_reward_max")
 

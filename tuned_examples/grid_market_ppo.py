@@ -39,7 +39,7 @@ EXPECTED_RETURN = {
     "inflation-2022": 1.5,
     "synthetic-modes": 1.5,
 }
-PROGRESS = ("env_runners/num_episodes_lifetime", "env_runners/episode_return_mean")
+PROGRESS = ("env_runners/num_episodes_lifetime",)
 
 
 def build_config(env_config: dict[str, Any]) -> PPOConfig:

@@ -29,10 +29,10 @@ add_env_args(parser)
 parser.set_defaults(no_stop_on_success=True)
 
 EXPECTED_TOP_K = {
-    "gfc-2007": 3.0,
+    "gfc-2007": 3.5,
     "dotcom-2001": 5.0,
     "inflation-2022": 5.0,
-    "synthetic-modes": 9.0,
+    "synthetic-modes": 9.5,
 }
 PROGRESS = ("num_trajectories_sampled_lifetime", "log_reward_mean", "log_reward_max")
 
