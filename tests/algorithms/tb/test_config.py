@@ -63,7 +63,7 @@ def config(**training):
         (
             {"init_log_z": float("nan")},
             ValueError,
-            "init_log_z must be a finite float, got nan",
+            "init_log_z must be a finite float or .estimate., got nan",
         ),
         (
             {"exact_metrics_interval": True},
