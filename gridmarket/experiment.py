@@ -255,41 +255,19 @@ def report_experiment(
     as_test: bool = False,
 ) -> int:
     """Print the summary table and the MLflow run; the exit code of the run."""
-    return _report(
-        result.grid,
-        result.mlflow_runs,
-        success,
-        progress,
-        result.tracking_uri,
-        result.experiment,
-        result.seconds,
-        as_test,
-    )
-
-
-def _report(
-    grid: Any,
-    runs: dict[str, str],
-    success: Metric,
-    progress: Sequence[str],
-    tracking_uri: str,
-    experiment: str,
-    seconds: float,
-    as_test: bool,
-) -> int:
     keys = [*progress, success.name]
     rows, reached, failed = [], [], []
-    for result in grid:
-        metrics = result.metrics or {}
+    for trial in result.grid:
+        metrics = trial.metrics or {}
         trial_id = metrics.get("trial_id", "?")
-        if result.error is not None:
-            failed.append((trial_id, result.error))
+        if trial.error is not None:
+            failed.append((trial_id, trial.error))
         reached.append(success.reached(_lookup(metrics, success.name)))
-        checkpoint = result.checkpoint.path if result.checkpoint else "-"
+        checkpoint = trial.checkpoint.path if trial.checkpoint else "-"
         rows.append(
             [trial_id, metrics.get("training_iteration", 0)]
             + [_lookup(metrics, k) for k in keys]
-            + [runs.get(trial_id, "-"), checkpoint]
+            + [result.mlflow_runs.get(trial_id, "-"), checkpoint]
         )
     header = [
         "trial",
@@ -299,8 +277,10 @@ def _report(
         "checkpoint",
     ]
     print("\n" + format_table(header, rows))
+    tracking_uri = result.tracking_uri
     print(
-        f"\nFinished in {seconds:.1f}s. MLflow experiment {experiment!r} in {tracking_uri}"
+        f"\nFinished in {result.seconds:.1f}s. MLflow experiment "
+        f"{result.experiment!r} in {tracking_uri}"
     )
     print(f"Open it with:  {mlflow_ui_hint(tracking_uri)}")
     for trial_id, error in failed:

@@ -22,7 +22,29 @@ def grid_market_spaces(params: core.GridMarketParams) -> tuple[spaces.Box, space
     return observation_space, action_space
 
 
-class GridMarketEnv(gym.Env):
+class GridMarketDAG:
+    """What a trajectory sampler reads off a GridMarket env (single or vector):
+    the episode length and the box the state stays in."""
+
+    params: core.GridMarketParams
+
+    @property
+    def max_trajectory_length(self) -> int:
+        """Number of actions in every episode: ``horizon``."""
+        return self.params.max_trajectory_length
+
+    @property
+    def state_low(self) -> np.ndarray:
+        """``[6]`` float32 lower bounds that x is clipped to (read-only)."""
+        return self.params.low
+
+    @property
+    def state_high(self) -> np.ndarray:
+        """``[6]`` float32 upper bounds that x is clipped to (read-only)."""
+        return self.params.high
+
+
+class GridMarketEnv(GridMarketDAG, gym.Env):
     """GridMarket-v0: 12-month macro/market stress paths scored by a learned oracle.
 
     ## Description
@@ -171,18 +193,3 @@ class GridMarketEnv(gym.Env):
             f"t={int(self._path[-1][0])}/{self.params.horizon}"
         )
         return figure_to_rgb(fan_chart(path, self.oracle.feature_names, title=title))
-
-    @property
-    def max_trajectory_length(self) -> int:
-        """Number of actions in every episode: ``horizon``."""
-        return self.params.max_trajectory_length
-
-    @property
-    def state_low(self) -> np.ndarray:
-        """``[6]`` float32 lower bounds that x is clipped to (read-only)."""
-        return self.params.low
-
-    @property
-    def state_high(self) -> np.ndarray:
-        """``[6]`` float32 upper bounds that x is clipped to (read-only)."""
-        return self.params.high

@@ -8,12 +8,13 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from gridmarket.envs.common import check_num_envs
 from gridmarket.envs.grid_market import core
-from gridmarket.envs.grid_market.env import grid_market_spaces
+from gridmarket.envs.grid_market.env import GridMarketDAG, grid_market_spaces
 from gridmarket.envs.grid_market.scenarios import DEFAULT_SCENARIO, make_params
 
 
-class GridMarketVectorEnv(VectorEnv):
+class GridMarketVectorEnv(GridMarketDAG, VectorEnv):
     """``num_envs`` GridMarket episodes stepped together by the pure core.
 
     Same spaces, dynamics and rewards as :class:`GridMarketEnv`. Autoreset is
@@ -40,10 +41,7 @@ class GridMarketVectorEnv(VectorEnv):
         ood_penalty: float = 1.0,
         render_mode: str | None = None,
     ) -> None:
-        if isinstance(num_envs, bool) or not isinstance(num_envs, int | np.integer):
-            raise TypeError(f"`num_envs` must be an int >= 1, got {num_envs!r}")
-        if num_envs < 1:
-            raise ValueError(f"`num_envs` must be >= 1, got {num_envs}")
+        num_envs = check_num_envs(num_envs)
         if render_mode is not None:
             raise ValueError(
                 f"GridMarketVectorEnv does not render (use "
@@ -127,18 +125,3 @@ class GridMarketVectorEnv(VectorEnv):
         self._autoreset = terminated
         truncated = np.zeros(self.num_envs, dtype=bool)
         return next_states.copy(), rewards, terminated.copy(), truncated, infos
-
-    @property
-    def max_trajectory_length(self) -> int:
-        """Number of actions in every episode: ``horizon``."""
-        return self.params.max_trajectory_length
-
-    @property
-    def state_low(self) -> np.ndarray:
-        """``[6]`` float32 lower bounds that x is clipped to (read-only)."""
-        return self.params.low
-
-    @property
-    def state_high(self) -> np.ndarray:
-        """``[6]`` float32 upper bounds that x is clipped to (read-only)."""
-        return self.params.high

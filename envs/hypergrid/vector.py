@@ -8,6 +8,7 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from gridmarket.envs.common import check_num_envs
 from gridmarket.envs.hypergrid import core
 from gridmarket.envs.hypergrid.env import hypergrid_spaces
 from gridmarket.envs.hypergrid.exact import ExactDistribution
@@ -37,10 +38,7 @@ class HyperGridVectorEnv(VectorEnv):
         R2: float = 2.0,
         render_mode: str | None = None,
     ) -> None:
-        if isinstance(num_envs, bool) or not isinstance(num_envs, int | np.integer):
-            raise TypeError(f"`num_envs` must be an int >= 1, got {num_envs!r}")
-        if num_envs < 1:
-            raise ValueError(f"`num_envs` must be >= 1, got {num_envs}")
+        num_envs = check_num_envs(num_envs)
         if render_mode is not None:
             raise ValueError(
                 f"HyperGridVectorEnv does not render; render_mode must be None, "
