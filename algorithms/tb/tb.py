@@ -33,8 +33,8 @@ from ray.rllib.utils.metrics import (
 from gridmarket.algorithms.schedules import (
     ScheduleSpec,
     schedule_value,
-    validate_schedule,
 )
+from gridmarket.algorithms.tb.config_checks import LOG_Z_ESTIMATE, validate_tb_options
 from gridmarket.algorithms.tb.env_runner import TBEnvRunner
 from gridmarket.algorithms.tb.replay import TrajectoryReplayBuffer
 from gridmarket.algorithms.tb.tb_learner import LOG_Z_KEY, TB_LOSS_KEY
@@ -49,7 +49,6 @@ from gridmarket.algorithms.tb.trajectories import (
 REPLAY_BUFFER_STATE = "replay_buffer"
 TRAJECTORIES_SAMPLED_LIFETIME = "num_trajectories_sampled_lifetime"
 L1_SMOOTHED = "l1_distance_mean10"
-LOG_Z_ESTIMATE = "estimate"
 
 
 class TBConfig(AlgorithmConfig):
@@ -186,67 +185,12 @@ class TBConfig(AlgorithmConfig):
     @override(AlgorithmConfig)
     def validate(self) -> None:
         super().validate()
-        _check_int("batch_size", self.batch_size, minimum=1)
-        _check_int("updates_per_iteration", self.updates_per_iteration, minimum=1)
-        _check_int("replay_buffer_capacity", self.replay_buffer_capacity, minimum=0)
-        _check_int("replay_batch_size", self.replay_batch_size, minimum=0)
-        _check_int("exact_metrics_interval", self.exact_metrics_interval, minimum=0)
-        for name in ("lr", "lr_logz"):
-            validate_schedule(
-                f"TBConfig.{name}",
-                getattr(self, name),
-                low=0.0,
-                high=np.inf,
-                low_open=True,
-            )
-        _check_positive("reward_temperature", self.reward_temperature)
-        if self.backward_policy not in ("learned", "uniform"):
-            raise ValueError(
-                "TBConfig.backward_policy must be 'learned' or 'uniform', got "
-                f"{self.backward_policy!r}"
-            )
-        if self.init_log_z != LOG_Z_ESTIMATE and (
-            not isinstance(self.init_log_z, int | float)
-            or not np.isfinite(self.init_log_z)
-        ):
-            raise ValueError(
-                "TBConfig.init_log_z must be a finite float or "
-                f"{LOG_Z_ESTIMATE!r}, got {self.init_log_z!r}"
-            )
-        validate_schedule(
-            "TBConfig.exploration_epsilon", self.exploration_epsilon, low=0.0, high=1.0
-        )
-        validate_schedule(
-            "TBConfig.sampling_temperature",
-            self.sampling_temperature,
-            low=0.0,
-            high=np.inf,
-            low_open=True,
-        )
-        if self.replay_batch_size > 0 and self.replay_buffer_capacity == 0:
-            raise ValueError(
-                f"TBConfig.replay_batch_size={self.replay_batch_size} needs a replay "
-                "buffer: set replay_buffer_capacity >= 1"
-            )
+        validate_tb_options(self)
 
 
 def _first(results: Any) -> float:
     """The first learner's return value from ``foreach_learner``."""
     return float(next(iter(results)).get())
-
-
-def _check_int(name: str, value: Any, *, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"TBConfig.{name} must be an int >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"TBConfig.{name} must be >= {minimum}, got {value}")
-
-
-def _check_positive(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise TypeError(f"TBConfig.{name} must be a float > 0, got {value!r}")
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"TBConfig.{name} must be a finite float > 0, got {value}")
 
 
 class TB(Algorithm):
