@@ -227,15 +227,7 @@ class TB(Algorithm):
             fresh, runner_metrics = self._sample_trajectories(epsilon, temperature)
         self.metrics.aggregate(runner_metrics, key=ENV_RUNNER_RESULTS)
         self._trajectories_sampled += len(fresh[TRAJ_LEN])
-        if cfg.init_log_z == LOG_Z_ESTIMATE and self._trajectories_sampled == len(
-            fresh[TRAJ_LEN]
-        ):
-            estimates = self.learner_group.foreach_learner(
-                lambda learner: learner.warm_start_log_z(fresh)
-            )
-            self.metrics.log_value(
-                "log_z_initial_estimate", _first(estimates), reduce="item"
-            )
+        self._warm_start_log_z_once(fresh)
         train_batch = self._mix_in_replay(fresh)
 
         with self.metrics.log_time((TIMERS, LEARNER_UPDATE_TIMER)):
@@ -257,6 +249,18 @@ class TB(Algorithm):
                 from_worker_or_learner_group=self.learner_group, inference_only=True
             )
         self._log_tb_metrics(fresh, epsilon, temperature)
+
+    def _warm_start_log_z_once(self, fresh: TrajectoryBatch) -> None:
+        """With ``init_log_z="estimate"``, set log Z from the very first batch."""
+        first_batch = self._trajectories_sampled == len(fresh[TRAJ_LEN])
+        if self.config.init_log_z != LOG_Z_ESTIMATE or not first_batch:
+            return
+        estimates = self.learner_group.foreach_learner(
+            lambda learner: learner.warm_start_log_z(fresh)
+        )
+        self.metrics.log_value(
+            "log_z_initial_estimate", _first(estimates), reduce="item"
+        )
 
     def _sample_trajectories(
         self, epsilon: float, temperature: float
