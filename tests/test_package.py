@@ -7,9 +7,12 @@ from pathlib import Path
 
 import gridmarket
 
+#: The console script installed next to this interpreter (works unactivated).
+GRIDMARKET = str(Path(sys.executable).with_name("gridmarket"))
+
 ROOT = Path(__file__).resolve().parents[1]
 TOP_LEVEL = {
-    "gridmarket": "gridmarket",
+    "core": "gridmarket",
     "envs": "gridmarket.envs",
     "algorithms": "gridmarket.algorithms",
     "oracles": "gridmarket.oracles",
@@ -31,6 +34,23 @@ def test_every_package_directory_is_listed_in_pyproject():
     assert found == listed
 
 
+def test_no_folder_in_the_repository_root_shadows_the_package():
+    # Run from the root, `import gridmarket` would find ./gridmarket before the
+    # installed package, and that folder lacks the mapped subpackages (envs, ...).
+    assert not (ROOT / "gridmarket").exists()
+    code = (
+        "import gridmarket.envs, gridmarket.algorithms.tb; print(gridmarket.__file__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert out.stdout.strip().endswith("__init__.py")
+
+
 def test_no_generic_top_level_names_are_importable():
     code = "import importlib.util as u; print(u.find_spec('envs'), u.find_spec('algorithms'))"
     out = subprocess.run(
@@ -50,7 +70,7 @@ def test_version_and_registered_ids():
 
 def test_console_list_command():
     out = subprocess.run(
-        ["gridmarket", "list"], capture_output=True, text=True, check=True
+        [GRIDMARKET, "list"], capture_output=True, text=True, check=True
     )
     assert (
         "HyperGrid-v0" in out.stdout

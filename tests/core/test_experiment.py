@@ -14,6 +14,9 @@ from gridmarket.algorithms.tb import TB
 from gridmarket.experiment import Metric, format_table, run_experiment
 from gridmarket.tuned_examples import hypergrid_tb
 
+#: The console script installed next to this interpreter (works unactivated).
+GRIDMARKET = str(Path(sys.executable).with_name("gridmarket"))
+
 pytestmark = pytest.mark.slow
 
 SUBPROCESS_ENV = {
@@ -34,7 +37,7 @@ def mlflow_runs(directory):
 def test_cli_trains_to_the_stated_result(tmp_path):
     out = subprocess.run(
         [
-            "gridmarket",
+            GRIDMARKET,
             "train",
             "hypergrid_tb",
             "--ndim",
@@ -66,7 +69,7 @@ def test_cli_trains_to_the_stated_result(tmp_path):
 def test_main_job_summarizes_the_stress_paths_it_found(tmp_path):
     out = subprocess.run(
         [
-            "gridmarket",
+            GRIDMARKET,
             "train",
             "grid_market_tb",
             "--stop-iters",
