@@ -10,7 +10,7 @@ gridmarket's packed mixture code (so it isolates the RLlib harness's overhead).
 
 gridmarket's TB rolls out all the trajectories of an iteration (16 steps x 16) in
 one batched pass through the env runner, then takes the 16 steps. The same run
-also times it with its tuned-example replay (16 fresh + 48 replayed per step).
+also times it with its tuned-example replay (16 fresh + 16 replayed per step).
 
 Run:
     python benchmarks/grid_market_tb_vs_torch_loop.py [--seconds 20]
@@ -146,7 +146,7 @@ def gridmarket_tb(seconds: float, replay: bool) -> tuple[float, float]:
         )
     config = build_config(ENV_CONFIG).training(
         replay_buffer_capacity=5000 if replay else 0,
-        replay_batch_size=48 if replay else 0,
+        replay_batch_size=16 if replay else 0,
     )
     algo = config.debugging(seed=0).build_algo()
     try:
@@ -188,7 +188,7 @@ def main() -> None:
         ),
         ("plain loop, gridmarket policy code", plain, plain / BATCH),
         ("gridmarket TB (no replay)", ours, steps),
-        ("gridmarket TB (+48 replayed per step)", ours_replay, steps_replay),
+        ("gridmarket TB (+16 replayed per step)", ours_replay, steps_replay),
     ]
     print(
         f"{'contender':42s} {'traj/s':>8s} {'steps/s':>8s} {'vs straightforward':>19s}"

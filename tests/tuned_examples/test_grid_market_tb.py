@@ -1,0 +1,18 @@
+"""The GridMarket TB tuned example's per-scenario settings."""
+
+import pytest
+
+from gridmarket.envs.grid_market.scenarios import ALL_SCENARIOS
+from gridmarket.tuned_examples._grid_market import env_config
+from gridmarket.tuned_examples.grid_market_tb import REPLAY_PER_FRESH, build_config
+
+
+@pytest.mark.parametrize("scenario", ALL_SCENARIOS)
+def test_replay_ratio_follows_the_scenario(scenario):
+    config = build_config(env_config(scenario))
+    fresh = config.batch_size
+    expected = 3 if scenario == "synthetic-modes" else 1
+    assert REPLAY_PER_FRESH.get(scenario, 1) == expected
+    assert config.replay_batch_size == expected * fresh
+    assert config.replay_buffer_capacity >= 100 * fresh
+    config.validate()
