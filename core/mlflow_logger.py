@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from mlflow.entities import Metric, Param
+from mlflow.entities import Metric
 from ray.air.integrations.mlflow import MLflowLoggerCallback
 
-from gridmarket.tracking import config_params, result_metrics
+from gridmarket.tracking import config_params, log_batched, result_metrics
 
 
 class BatchedMLflowLoggerCallback(MLflowLoggerCallback):
@@ -37,11 +37,7 @@ class BatchedMLflowLoggerCallback(MLflowLoggerCallback):
             Metric(key, value, timestamp, step)
             for key, value in result_metrics(result).items()
         ]
-        client = self._client()
-        for start in range(0, len(metrics), 1000):
-            client.log_batch(
-                self._trial_runs[trial], metrics=metrics[start : start + 1000]
-            )
+        log_batched(self._client(), self._trial_runs[trial], metrics=metrics)
 
     def log_trial_end(self, trial: Any, failed: bool = False) -> None:
         run_id = self._trial_runs[trial]
@@ -61,6 +57,4 @@ class BatchedMLflowLoggerCallback(MLflowLoggerCallback):
         return self._batch_client
 
     def _log_params(self, run_id: str, config: dict[str, Any]) -> None:
-        params = [Param(k, v) for k, v in config_params(config).items()]
-        for start in range(0, len(params), 100):
-            self._client().log_batch(run_id, params=params[start : start + 100])
+        log_batched(self._client(), run_id, params=config_params(config))

@@ -70,3 +70,22 @@ def result_metrics(result: dict[str, Any]) -> dict[str, float]:
 def config_params(config: dict[str, Any]) -> dict[str, str]:
     """Flattened config values as MLflow params (strings of at most 6000 chars)."""
     return {_mlflow_key(k): str(v)[:6000] for k, v in _flatten(config).items()}
+
+
+def log_batched(
+    client: Any,
+    run_id: str,
+    *,
+    metrics: list[Any] = (),  # mlflow.entities.Metric
+    params: dict[str, str] | None = None,
+) -> None:
+    """Log ``metrics`` and ``params`` in as few calls as MLflow's batch limits
+    allow (1,000 metrics, 100 params per call): on the sqlite store each call is
+    one transaction, so one call per value would cost seconds."""
+    from mlflow.entities import Param
+
+    param_list = [Param(k, v) for k, v in (params or {}).items()]
+    for start in range(0, len(param_list), 100):
+        client.log_batch(run_id, params=param_list[start : start + 100])
+    for start in range(0, len(metrics), 1000):
+        client.log_batch(run_id, metrics=list(metrics[start : start + 1000]))

@@ -51,6 +51,12 @@ add_env_args(parser)
 parser.add_argument(
     "--summary-paths", type=int, default=1024, help="paths to summarize"
 )
+parser.add_argument(
+    "--replay-per-fresh",
+    type=int,
+    default=None,
+    help="replayed trajectories per fresh one (default: REPLAY_PER_FRESH's entry)",
+)
 parser.set_defaults(
     no_stop_on_success=True
 )  # train the whole budget; --as-test checks the end
@@ -70,11 +76,14 @@ REPLAY_PER_FRESH = {"synthetic-modes": 3}
 PROGRESS = ("num_trajectories_sampled_lifetime", "tb_loss", "log_z", "log_reward_max")
 
 
-def build_config(env_config: dict[str, Any]) -> TBConfig:
+def build_config(
+    env_config: dict[str, Any], replay_per_fresh: int | None = None
+) -> TBConfig:
     """TB for GridMarket-v0: 2x256 trunk, 15 Beta components per variable, learned
-    P_B, FIFO replay of 5,000 trajectories (see REPLAY_PER_FRESH), log Z
-    warm-started."""
-    replay_per_fresh = REPLAY_PER_FRESH.get(env_config.get("scenario"), 1)
+    P_B, FIFO replay of 5,000 trajectories (``replay_per_fresh`` replayed per fresh
+    one; default: the scenario's entry in REPLAY_PER_FRESH), log Z warm-started."""
+    if replay_per_fresh is None:
+        replay_per_fresh = REPLAY_PER_FRESH.get(env_config.get("scenario"), 1)
     return (
         TBConfig()
         .environment("GridMarket-v0", env_config=env_config)
@@ -152,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     env_config = env_config_from_args(args)
     success = Metric("log_reward_mean", EXPECTED_LOG_REWARD[args.scenario], mode="max")
     result = fit_experiment(
-        build_config(env_config),
+        build_config(env_config, args.replay_per_fresh),
         args,
         name="grid_market_tb",
         success=success,

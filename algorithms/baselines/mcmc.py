@@ -8,8 +8,13 @@ from typing import Any
 import numpy as np
 from ray import tune
 
-from gridmarket.algorithms.baselines.paths import PathBatch, PathScorer
-from gridmarket.algorithms.baselines.random_search import load_paths, save_paths
+from gridmarket.algorithms.baselines.paths import (
+    PathBatch,
+    PathScorer,
+    concat_paths,
+    load_paths,
+    save_paths,
+)
 
 UNIT_EPS = 1e-6
 
@@ -74,21 +79,10 @@ class PathMCMC(tune.Trainable):
     def sample_paths(self, num: int) -> PathBatch:
         """The chains' states over further steps, until ``num`` paths (evaluation)."""
         parts = []
-        while sum(len(p.log_reward) for p in parts) < num:
+        for _ in range(-(-num // self.num_chains)):
             self._mh_step()
-            parts.append(
-                PathBatch(
-                    self.current.states.copy(),
-                    self.current.log_reward.copy(),
-                    self.current.predicted.copy(),
-                )
-            )
-        return PathBatch(
-            *(
-                np.concatenate([getattr(p, f) for p in parts])[:num]
-                for f in ("states", "log_reward", "predicted")
-            )
-        )
+            parts.append(self.current.take(slice(None)))
+        return concat_paths(parts).take(slice(num))
 
     def step(self) -> dict[str, Any]:
         acceptance = self._mh_step()

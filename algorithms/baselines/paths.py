@@ -9,7 +9,9 @@ vector env, so the oracle is called exactly once per path, at its end.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,11 +27,60 @@ class PathBatch:
     log_reward: np.ndarray
     predicted: np.ndarray
 
+    def take(self, index: Any) -> PathBatch:
+        """The paths at ``index`` (an index array, mask or slice), as copies."""
+        return PathBatch(
+            self.states[index].copy(),
+            self.log_reward[index].copy(),
+            self.predicted[index].copy(),
+        )
+
+
+def concat_paths(parts: list[PathBatch]) -> PathBatch:
+    """``parts`` one after another."""
+    return PathBatch(
+        np.concatenate([p.states for p in parts]),
+        np.concatenate([p.log_reward for p in parts]),
+        np.concatenate([p.predicted for p in parts]),
+    )
+
+
+def save_paths(
+    directory: Path, paths: PathBatch | None, calls: int, rng: np.random.Generator
+) -> None:
+    """A search baseline's checkpoint: arrays as .npz (no pickle), the oracle-call
+    counter and RNG state as JSON."""
+    if paths is not None:
+        np.savez(
+            directory / "paths.npz",
+            states=paths.states,
+            log_reward=paths.log_reward,
+            predicted=paths.predicted,
+        )
+    (directory / "state.json").write_text(
+        json.dumps({"oracle_calls": calls, "rng": rng.bit_generator.state})
+    )
+
+
+def load_paths(
+    directory: Path, rng: np.random.Generator
+) -> tuple[PathBatch | None, int]:
+    """Read :func:`save_paths`' files back; restores ``rng`` in place."""
+    state = json.loads((directory / "state.json").read_text())
+    rng.bit_generator.state = state["rng"]
+    paths = None
+    if (directory / "paths.npz").exists():
+        with np.load(directory / "paths.npz", allow_pickle=False) as data:
+            paths = PathBatch(data["states"], data["log_reward"], data["predicted"])
+    return paths, int(state["oracle_calls"])
+
 
 class PathScorer:
     """Rolls unit-parameterized paths through a native vector env of width W."""
 
     def __init__(self, env: Any, env_config: dict[str, Any], width: int) -> None:
+        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+            raise ValueError(f"path batch width must be an int >= 1, got {width!r}")
         self.env = make_gflownet_vector_env(env, width, dict(env_config))
         unwrapped = self.env.unwrapped
         self.width = width

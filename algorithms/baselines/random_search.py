@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from ray import tune
 
-from gridmarket.algorithms.baselines.paths import PathBatch, PathScorer
+from gridmarket.algorithms.baselines.paths import (
+    PathBatch,
+    PathScorer,
+    concat_paths,
+    load_paths,
+    save_paths,
+)
 
 
 class RandomSearch(tune.Trainable):
@@ -29,12 +34,7 @@ class RandomSearch(tune.Trainable):
     def sample_paths(self, num: int) -> PathBatch:
         """``num`` fresh uniform paths (for evaluation)."""
         batches = [self._draw() for _ in range(-(-num // self.batch_size))]
-        return PathBatch(
-            *(
-                np.concatenate([getattr(b, f) for b in batches])[:num]
-                for f in ("states", "log_reward", "predicted")
-            )
-        )
+        return concat_paths(batches).take(slice(num))
 
     def _draw(self) -> PathBatch:
         unit = self.rng.uniform(
@@ -62,42 +62,5 @@ class RandomSearch(tune.Trainable):
 
 def keep_best(archive: PathBatch | None, batch: PathBatch, k: int) -> PathBatch:
     """The ``k`` highest-reward paths of the archive and the batch together."""
-    parts = [batch] if archive is None else [archive, batch]
-    merged = PathBatch(
-        *(
-            np.concatenate([getattr(p, f) for p in parts])
-            for f in ("states", "log_reward", "predicted")
-        )
-    )
-    order = np.argsort(-merged.log_reward, kind="stable")[:k]
-    return PathBatch(
-        merged.states[order], merged.log_reward[order], merged.predicted[order]
-    )
-
-
-def save_paths(
-    directory: Path, paths: PathBatch | None, calls: int, rng: np.random.Generator
-) -> None:
-    """Arrays as .npz (no pickle), counters and RNG state as JSON."""
-    if paths is not None:
-        np.savez(
-            directory / "paths.npz",
-            states=paths.states,
-            log_reward=paths.log_reward,
-            predicted=paths.predicted,
-        )
-    (directory / "state.json").write_text(
-        json.dumps({"oracle_calls": calls, "rng": rng.bit_generator.state})
-    )
-
-
-def load_paths(
-    directory: Path, rng: np.random.Generator
-) -> tuple[PathBatch | None, int]:
-    state = json.loads((directory / "state.json").read_text())
-    rng.bit_generator.state = state["rng"]
-    paths = None
-    if (directory / "paths.npz").exists():
-        with np.load(directory / "paths.npz", allow_pickle=False) as data:
-            paths = PathBatch(data["states"], data["log_reward"], data["predicted"])
-    return paths, int(state["oracle_calls"])
+    merged = batch if archive is None else concat_paths([archive, batch])
+    return merged.take(np.argsort(-merged.log_reward, kind="stable")[:k])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from gridmarket.algorithms.baselines.paths import PathBatch
@@ -35,11 +36,20 @@ class MethodRun:
 
 
 def run_method(
-    method: str, env_config: dict[str, Any], *, budget: int, samples: int, seed: int
+    method: str,
+    env_config: dict[str, Any],
+    *,
+    budget: int,
+    samples: int,
+    seed: int,
+    tb_replay_per_fresh: int | None = None,
 ) -> MethodRun:
-    """Train or search with ``budget`` oracle calls, then draw ``samples`` paths."""
+    """Train or search with ``budget`` oracle calls, then draw ``samples`` paths.
+
+    ``tb_replay_per_fresh`` overrides TB's replay ratio (default: the tuned
+    example's for the scenario); the other methods ignore it."""
     runners: dict[str, Callable[..., tuple[PathBatch, int, float]]] = {
-        "tb": _run_trajectory_algorithm,
+        "tb": partial(_run_trajectory_algorithm, replay_per_fresh=tb_replay_per_fresh),
         "reinforce": _run_trajectory_algorithm,
         "ppo": _run_ppo,
         "random_search": _run_trainable,
@@ -56,13 +66,21 @@ def run_method(
 
 
 def _run_trajectory_algorithm(
-    method: str, env_config: dict[str, Any], budget: int, samples: int, seed: int
+    method: str,
+    env_config: dict[str, Any],
+    budget: int,
+    samples: int,
+    seed: int,
+    replay_per_fresh: int | None = None,
 ) -> tuple[PathBatch, int, float]:
     from gridmarket.evaluation.sampling import sample_trajectory_paths
     from gridmarket.tuned_examples import grid_market_reinforce, grid_market_tb
 
-    example = grid_market_tb if method == "tb" else grid_market_reinforce
-    algo = example.build_config(env_config).debugging(seed=seed).build_algo()
+    if method == "tb":
+        config = grid_market_tb.build_config(env_config, replay_per_fresh)
+    else:
+        config = grid_market_reinforce.build_config(env_config)
+    algo = config.debugging(seed=seed).build_algo()
     try:
         start, calls = time.perf_counter(), 0
         while calls < budget:

@@ -57,15 +57,17 @@ def epsilon_cover_count(
     if epsilon <= 0:
         raise ValueError(f"`epsilon` must be > 0, got {epsilon}")
     visit = np.arange(len(points)) if order is None else order
-    centers: list[np.ndarray] = []
+    centers = np.empty((len(points), points.shape[1]))  # the first `count` are set
+    count = 0
     for index in visit:
         point = points[index]
         if (
-            not centers
-            or np.min(np.linalg.norm(np.asarray(centers) - point, axis=1)) > epsilon
+            count == 0
+            or np.linalg.norm(centers[:count] - point, axis=1).min() > epsilon
         ):
-            centers.append(point)
-    return len(centers)
+            centers[count] = point
+            count += 1
+    return count
 
 
 def permutation_importance(

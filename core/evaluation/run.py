@@ -14,6 +14,7 @@ import argparse
 import csv
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,12 @@ from gridmarket.evaluation.report import (
     tail_threshold_from_random_paths,
 )
 from gridmarket.experiment import format_table
-from gridmarket.tracking import mlflow_ui_hint, resolve_tracking_uri
+from gridmarket.tracking import (
+    config_params,
+    log_batched,
+    mlflow_ui_hint,
+    resolve_tracking_uri,
+)
 
 TABLE_METRICS = (
     "log_reward_mean",
@@ -54,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument(
+        "--tb-replay-per-fresh",
+        type=int,
+        default=None,
+        help="TB's replayed trajectories per fresh one; default: the tuned "
+        "example's REPLAY_PER_FRESH for the scenario",
+    )
     parser.add_argument("--out-dir", default="evaluation")
     parser.add_argument("--mlflow-uri", default=None)
     return parser
@@ -94,7 +107,12 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     for method in args.methods:
         for seed in args.seeds:
             run = run_method(
-                method, env_config, budget=args.budget, samples=args.samples, seed=seed
+                method,
+                env_config,
+                budget=args.budget,
+                samples=args.samples,
+                seed=seed,
+                tb_replay_per_fresh=args.tb_replay_per_fresh,
             )
             metrics = path_metrics(
                 run.paths, oracle, tail_threshold=threshold, seed=seed
@@ -201,6 +219,7 @@ def _plot_metrics(rows: list[dict[str, Any]], keys: list[str], path: Path) -> No
 
 def log_to_mlflow(result: dict[str, Any], args: argparse.Namespace, out: Path) -> str:
     import mlflow
+    from mlflow.entities import Metric
 
     uri = resolve_tracking_uri(args.mlflow_uri)
     client = mlflow.MlflowClient(tracking_uri=uri)
@@ -214,18 +233,20 @@ def log_to_mlflow(result: dict[str, Any], args: argparse.Namespace, out: Path) -
         experiment_id, run_name=f"{args.scenario}-budget{args.budget}"
     )
     run_id = run.info.run_id
-    for key, value in {
+    params = {
         **result["env_config"],
         "budget": args.budget,
         "samples": args.samples,
         "seeds": args.seeds,
-    }.items():
-        client.log_param(run_id, key, str(value))
-    for r in result["rows"]:
-        for key in (*TABLE_METRICS, *(k for k in SYNTHETIC_METRICS if k in r)):
-            client.log_metric(
-                run_id, f"{r['method']}/{key}", float(r[key]), step=r["seed"]
-            )
+        "tb_replay_per_fresh": args.tb_replay_per_fresh,
+    }
+    timestamp = int(time.time() * 1000)
+    metrics = [
+        Metric(f"{r['method']}/{key}", float(r[key]), timestamp, r["seed"])
+        for r in result["rows"]
+        for key in (*TABLE_METRICS, *(k for k in SYNTHETIC_METRICS if k in r))
+    ]
+    log_batched(client, run_id, metrics=metrics, params=config_params(params))
     client.log_artifacts(run_id, str(out))
     client.set_terminated(run_id)
     print(

@@ -35,6 +35,7 @@ One step, in order (every money movement a balanced pair of account updates):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -87,6 +88,30 @@ class StepResult:
 def reset(params: ContagionParams, rng: np.random.Generator) -> tuple[Network, State]:
     """A fresh world drawn from ``rng`` (networkx runs here, never in ``step``)."""
     return generate(params, rng)
+
+
+def check_bank_action(action: Any, name: str = "action") -> np.ndarray:
+    """One bank's action as a finite float64 ``[4]`` array, or an error naming
+    ``name`` (range clipping happens in :func:`check_actions`)."""
+    try:
+        array = np.asarray(action, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"{name} must be 4 floats (lend, hoard, sell, borrow), got {action!r}"
+        ) from error
+    if array.shape != (4,):
+        raise ValueError(
+            f"{name} must have shape (4,) (lend, hoard, sell, borrow), "
+            f"got shape {array.shape}"
+        )
+    bad = np.flatnonzero(~np.isfinite(array))
+    if bad.size:
+        column = int(bad[0])
+        raise ValueError(
+            f"{name} has {ACTION_NAMES[column]}={array[column]}; "
+            "actions must be finite numbers in [0, 1]"
+        )
+    return array
 
 
 def check_actions(actions: np.ndarray, n: int) -> np.ndarray:

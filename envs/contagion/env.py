@@ -231,8 +231,8 @@ class ContagionEnv(ParallelEnv):
             matrix[rows] = values
         else:
             for agent, action in actions.items():
-                matrix[self._index[self._check_agent(agent)]] = self._parse(
-                    agent, action
+                matrix[self._index[self._check_agent(agent)]] = core.check_bank_action(
+                    action, f"action of {agent!r}"
                 )
         if not np.all(np.isfinite(matrix)):
             bank, column = (int(v) for v in np.argwhere(~np.isfinite(matrix))[0])
@@ -249,22 +249,7 @@ class ContagionEnv(ParallelEnv):
                 f"no action for live agent {self.possible_agents[int(np.flatnonzero(missing)[0])]!r}; "
                 "every bank that has not defaulted must act"
             )
-        return np.clip(matrix, 0.0, 1.0)
-
-    @staticmethod
-    def _parse(agent: str, action: Any) -> np.ndarray:
-        try:
-            array = np.asarray(action, dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"action of {agent!r} must be 4 floats (lend, hoard, sell, borrow), got {action!r}"
-            ) from error
-        if array.shape != (4,):
-            raise ValueError(
-                f"action of {agent!r} must have shape (4,) (lend, hoard, sell, borrow), "
-                f"got shape {array.shape}"
-            )
-        return array
+        return matrix  # core.step clips it to [0, 1]
 
     # ---- global state, metrics, rendering -------------------------------------------
     def state(self) -> np.ndarray:

@@ -13,21 +13,11 @@ import numpy as np
 
 from gridmarket.envs.contagion.checks import (
     check_int,
-)
-from gridmarket.envs.contagion.checks import (
-    nonnegative as _nonnegative,
-)
-from gridmarket.envs.contagion.checks import (
-    open01 as _open01,
-)
-from gridmarket.envs.contagion.checks import (
-    positive as _positive,
-)
-from gridmarket.envs.contagion.checks import (
-    unit as _unit,
-)
-from gridmarket.envs.contagion.checks import (
-    validate_fields as _validate,
+    nonnegative,
+    open01,
+    positive,
+    unit,
+    validate_fields,
 )
 
 INF = np.inf
@@ -60,15 +50,15 @@ class NetworkParams:
     num_ccps: int = 2
 
     def __post_init__(self) -> None:
-        _validate(
+        validate_fields(
             self,
             {
                 "num_banks": ("int", 2),
                 "edges_per_node": ("int", 1),
                 "core_fraction": ("float", 0.0, 1.0, True, False),
                 "max_core_size": ("int", 2),
-                "size_exponent": _nonnegative(),
-                "mean_assets": _positive(),
+                "size_exponent": nonnegative(),
+                "mean_assets": positive(),
                 "num_exchanges": ("int", 1),
                 "num_ccps": ("int", 1),
             },
@@ -104,16 +94,16 @@ class BalanceSheetParams:
     derivative_notional_share: float = 0.2
 
     def __post_init__(self) -> None:
-        _validate(
+        validate_fields(
             self,
             {
                 "interbank_share": ("float", 0.0, 0.9, False, False),
-                "cash_weight": _nonnegative(),
-                "liquid_weight": _nonnegative(),
-                "illiquid_weight": _nonnegative(),
-                "equity_ratio": _open01(),
+                "cash_weight": nonnegative(),
+                "liquid_weight": nonnegative(),
+                "illiquid_weight": nonnegative(),
+                "equity_ratio": open01(),
                 "min_deposit_share": ("float", 0.0, 1.0, False, True),
-                "derivative_notional_share": _nonnegative(),
+                "derivative_notional_share": nonnegative(),
             },
         )
         if self.cash_weight + self.liquid_weight + self.illiquid_weight <= 0:
@@ -166,21 +156,21 @@ class MarketParams:
     mean_reversion: float = 0.05
 
     def __post_init__(self) -> None:
-        _validate(
+        validate_fields(
             self,
             {
-                "initial_price": _positive(),
-                "depth_liquid": _positive(),
-                "depth_illiquid": _positive(),
+                "initial_price": positive(),
+                "depth_liquid": positive(),
+                "depth_illiquid": positive(),
                 "impact_reference_share": ("float", 0.0, 1.0, True, False),
                 "impact_liquid": ("float", 0.0, 1.0, False, True),
                 "impact_illiquid": ("float", 0.0, 1.0, False, True),
-                "max_step_drop": _open01(),
+                "max_step_drop": open01(),
                 "yield_liquid": ("float", 0.0, 0.1, False, False),
                 "yield_illiquid": ("float", 0.0, 0.1, False, False),
                 "volatility": ("float", 0.0, 1.0, True, False),
                 "ewma_decay": ("float", 0.0, 1.0, False, True),
-                "mean_reversion": _unit(),
+                "mean_reversion": unit(),
             },
         )
 
@@ -227,22 +217,22 @@ class BankingParams:
 
     def __post_init__(self) -> None:
         small_rate = ("float", 0.0, 0.1, False, False)
-        _validate(
+        validate_fields(
             self,
             {
                 "interbank_rate": small_rate,
                 "deposit_rate": small_rate,
-                "reserve_ratio": _unit(),
-                "max_borrow_share": _unit(),
-                "min_capital_ratio": _unit(),
-                "target_capital_ratio": _unit(),
-                "risk_weight_liquid": _nonnegative(),
-                "risk_weight_illiquid": _positive(),
-                "risk_weight_interbank": _nonnegative(),
-                "risk_weight_collateral": _nonnegative(),
+                "reserve_ratio": unit(),
+                "max_borrow_share": unit(),
+                "min_capital_ratio": unit(),
+                "target_capital_ratio": unit(),
+                "risk_weight_liquid": nonnegative(),
+                "risk_weight_illiquid": positive(),
+                "risk_weight_interbank": nonnegative(),
+                "risk_weight_collateral": nonnegative(),
                 "liquidity_runoff": ("float", 0.0, 1.0, True, False),
-                "alpha": _unit(),
-                "beta": _unit(),
+                "alpha": unit(),
+                "beta": unit(),
             },
         )
         if self.target_capital_ratio < self.min_capital_ratio:
@@ -274,13 +264,13 @@ class ExchangeParams:
     settlement_delay: int = 1
 
     def __post_init__(self) -> None:
-        _validate(
+        validate_fields(
             self,
             {
                 "throughput_share": ("float", 0.0, INF, True, False),
                 "fee_rate": ("float", 0.0, 0.1, False, False),
-                "congestion_surcharge": _nonnegative(),
-                "congestion_cap": _nonnegative(),
+                "congestion_surcharge": nonnegative(),
+                "congestion_cap": nonnegative(),
                 "settlement_delay": ("int", 0),
             },
         )
@@ -306,14 +296,14 @@ class CCPParams:
     assessment_cap: float = 1.0
 
     def __post_init__(self) -> None:
-        _validate(
+        validate_fields(
             self,
             {
                 "confidence": ("float", 0.5, 1.0, True, True),
                 "margin_period": ("int", 1),
                 "stress_move": ("float", 0.0, 1.0, True, False),
-                "sitg_share": _nonnegative(),
-                "assessment_cap": _nonnegative(),
+                "sitg_share": nonnegative(),
+                "assessment_cap": nonnegative(),
             },
         )
 
@@ -336,12 +326,12 @@ class RewardParams:
     systemic_weight: float = 0.5
 
     def __post_init__(self) -> None:
-        _validate(
+        validate_fields(
             self,
             {
-                "liquidity_weight": _nonnegative(),
-                "default_penalty": _nonnegative(),
-                "systemic_weight": _nonnegative(),
+                "liquidity_weight": nonnegative(),
+                "default_penalty": nonnegative(),
+                "systemic_weight": nonnegative(),
             },
         )
 

@@ -117,20 +117,7 @@ class BankContagionEnv(gym.Env):
                 "BankContagionEnv.step() called on a finished or un-reset episode; "
                 "call reset() first"
             )
-        try:
-            mine = np.asarray(action, dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"action must be 4 floats (lend, hoard, sell, borrow), got {action!r}"
-            ) from error
-        if mine.shape != (4,):
-            raise ValueError(
-                f"action must have shape (4,) (lend, hoard, sell, borrow), got {mine.shape}"
-            )
-        if not np.all(np.isfinite(mine)):
-            raise ValueError(
-                f"action must be finite numbers in [0, 1], got {mine.tolist()}"
-            )
+        mine = core.check_bank_action(action)
         actions = np.asarray(self.opponents(self._obs), dtype=np.float64).copy()
         actions[self.learner] = mine
         self.world, result = core.step(

@@ -16,3 +16,12 @@ def test_replay_ratio_follows_the_scenario(scenario):
     assert config.replay_batch_size == expected * fresh
     assert config.replay_buffer_capacity >= 100 * fresh
     config.validate()
+
+
+def test_replay_ratio_can_be_overridden():
+    config = build_config(env_config("gfc-2007"), replay_per_fresh=0)
+    assert config.replay_batch_size == 0
+    config = build_config(env_config("synthetic-modes"), replay_per_fresh=2)
+    assert config.replay_batch_size == 2 * config.batch_size
+    with pytest.raises(ValueError, match="replay_batch_size"):
+        build_config(env_config("gfc-2007"), replay_per_fresh=-1).validate()

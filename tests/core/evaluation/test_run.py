@@ -26,6 +26,8 @@ def test_evaluate_writes_reports_and_logs_to_mlflow(ray_session, tmp_path, capsy
             "random_search",
             "mcmc",
             "tb",
+            "--tb-replay-per-fresh",
+            "2",
             "--out-dir",
             str(out),
             "--mlflow-uri",
@@ -53,6 +55,9 @@ def test_evaluate_writes_reports_and_logs_to_mlflow(ray_session, tmp_path, capsy
         [client.get_experiment_by_name("gridmarket-evaluate").experiment_id]
     )[0]
     assert run.info.status == "FINISHED"
+    params = run.data.params
+    assert (params["scenario"], params["budget"]) == ("synthetic-modes", "256")
+    assert params["tb_replay_per_fresh"] == "2"
     assert len(client.get_metric_history(run.info.run_id, "tb/near_mode_share")) == 2
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {"summary.md", "runs.csv", "tb"} <= artifacts

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from gridmarket.envs.contagion import core
 from gridmarket.envs.contagion.baselines import make_policy
 from gridmarket.envs.contagion.observation import observe
+from gridmarket.envs.contagion.params import ExchangeParams
 from gridmarket.envs.contagion.scenarios import SCENARIOS, get_scenario
 
 from .conftest import check_invariants, small_world
@@ -30,13 +31,8 @@ pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_every_step_conserves(
     seed, scenario, num_banks, action_seed, scales, settlement_delay
 ):
-    from dataclasses import replace
-
-    params, rng, net, state = small_world(num_banks, seed)
-    params = replace(
-        params, exchange=replace(params.exchange, settlement_delay=settlement_delay)
-    )
-    net, state = core.reset(params, rng)
+    exchange = ExchangeParams(settlement_delay=settlement_delay)
+    params, rng, net, state = small_world(num_banks, seed, exchange=exchange)
     start = state
     actions_rng = np.random.default_rng(action_seed)
     for _ in range(25):

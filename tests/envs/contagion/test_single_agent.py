@@ -65,7 +65,7 @@ def test_bad_arguments_and_actions():
         gym.make("BankContagion-v0", scenario="bad")
     env = BankContagionEnv(num_banks=3)
     env.reset(seed=0)
-    with pytest.raises(ValueError, match=r"shape \(4,\).*got \(2,\)"):
+    with pytest.raises(ValueError, match=r"shape \(4,\).*got shape \(2,\)"):
         env.step(np.zeros(2))
     with pytest.raises(ValueError, match="finite"):
         env.step(np.array([0, np.inf, 0, 0]))
