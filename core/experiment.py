@@ -1,8 +1,8 @@
 """Run a tuned example under Ray Tune with MLflow tracking: the shared harness.
 
 Every file in ``gridmarket.tuned_examples`` builds an ``AlgorithmConfig`` and calls
-:func:`run_experiment`. It starts (or joins) Ray, runs ``tune.Tuner`` with an
-``MLflowLoggerCallback`` on sqlite, prints one progress line per iteration, ends
+:func:`run_experiment`. It starts (or joins) Ray, runs ``tune.Tuner`` with a
+batched MLflow logger on sqlite, prints one progress line per iteration, ends
 with a summary table and the MLflow run, and with ``--as-test`` fails unless the
 example's stated result was reached.
 """

@@ -15,6 +15,7 @@ from ray.rllib.core import DEFAULT_MODULE_ID
 from ray.rllib.utils.annotations import override
 from ray.rllib.utils.metrics import LEARNER_RESULTS
 
+from gridmarket.algorithms.reinforce.losses import REINFORCE_LOSS_KEY
 from gridmarket.algorithms.tb.tb import TB, TBConfig
 
 
@@ -59,11 +60,6 @@ class Reinforce(TB):
 
     def _log_tb_metrics(self, fresh: Any, epsilon: float, temperature: float) -> None:
         super()._log_tb_metrics(fresh, epsilon, temperature)
-
-        from gridmarket.algorithms.reinforce.torch.reinforce_torch_learner import (
-            REINFORCE_LOSS_KEY,
-        )
-
         loss = self.metrics.peek(
             (LEARNER_RESULTS, DEFAULT_MODULE_ID, REINFORCE_LOSS_KEY),
             default=float("nan"),

@@ -34,27 +34,27 @@ def mlflow_runs(directory):
     )
 
 
-def test_cli_trains_to_the_stated_result(tmp_path):
+def run_gridmarket(*args, cwd):
+    """The console script in ``cwd``; its output, after checking it exited 0."""
     out = subprocess.run(
-        [
-            GRIDMARKET,
-            "train",
-            "hypergrid_tb",
-            "--ndim",
-            "2",
-            "--height",
-            "8",
-            "--stop-iters",
-            "80",
-            "--as-test",
-        ],
-        cwd=tmp_path,
+        [GRIDMARKET, *args],
+        cwd=cwd,
         env=SUBPROCESS_ENV,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return out
+
+
+def test_cli_trains_to_the_stated_result(tmp_path):
+    out = run_gridmarket(
+        "train",
+        "hypergrid_tb",
+        *("--ndim", "2", "--height", "8", "--stop-iters", "80", "--as-test"),
+        cwd=tmp_path,
+    )
     assert "--as-test passed: l1_distance_mean10 <= 0.05" in out.stdout
     assert (
         "iter " in out.stdout
@@ -67,23 +67,12 @@ def test_cli_trains_to_the_stated_result(tmp_path):
 
 
 def test_main_job_summarizes_the_stress_paths_it_found(tmp_path):
-    out = subprocess.run(
-        [
-            GRIDMARKET,
-            "train",
-            "grid_market_tb",
-            "--stop-iters",
-            "3",
-            "--summary-paths",
-            "128",
-        ],
+    out = run_gridmarket(
+        "train",
+        "grid_market_tb",
+        *("--stop-iters", "3", "--summary-paths", "128"),
         cwd=tmp_path,
-        env=SUBPROCESS_ENV,
-        capture_output=True,
-        text=True,
-        timeout=300,
     )
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "Stress paths: 128 sampled from" in out.stdout
     assert "distinct severe modes" in out.stdout
     charts = list(
