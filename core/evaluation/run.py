@@ -127,6 +127,9 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
                 **metrics,
             }
             rows.append(row)
+            write_runs_csv(
+                rows, table_keys(args), out
+            )  # what finished survives a crash
             print(
                 f"{method:14s} seed {seed}: "
                 + ", ".join(f"{k} {row[k]:.4g}" for k in TABLE_METRICS),
@@ -157,13 +160,14 @@ def summarize(rows: list[dict[str, Any]], keys: list[str]) -> list[list[Any]]:
     return table
 
 
-def write_outputs(result: dict[str, Any], args: argparse.Namespace) -> Path:
-    rows, out = result["rows"], result["out"]
-    keys = [
-        *TABLE_METRICS,
-        *(SYNTHETIC_METRICS if args.scenario == "synthetic-modes" else ()),
-        "train_seconds",
-    ]
+def table_keys(args: argparse.Namespace) -> list[str]:
+    """The per-run columns of ``runs.csv`` and ``summary.md``."""
+    synthetic = SYNTHETIC_METRICS if args.scenario == "synthetic-modes" else ()
+    return [*TABLE_METRICS, *synthetic, "train_seconds"]
+
+
+def write_runs_csv(rows: list[dict[str, Any]], keys: list[str], out: Path) -> None:
+    """``runs.csv``: one line per finished method and seed."""
     out.mkdir(parents=True, exist_ok=True)
     with (out / "runs.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
@@ -172,6 +176,12 @@ def write_outputs(result: dict[str, Any], args: argparse.Namespace) -> Path:
             writer.writerow(
                 [r["method"], r["seed"], r["oracle_calls"], *(r[k] for k in keys)]
             )
+
+
+def write_outputs(result: dict[str, Any], args: argparse.Namespace) -> Path:
+    """``attribution.csv``, ``summary.md`` and ``metrics.png`` (``runs.csv`` is
+    written as runs finish)."""
+    rows, out, keys = result["rows"], result["out"], table_keys(args)
     features = list(rows[0]["attribution"])
     with (out / "attribution.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)

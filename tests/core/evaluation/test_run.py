@@ -3,6 +3,7 @@
 import csv
 
 import mlflow
+import pytest
 
 from gridmarket.cli import main
 
@@ -61,3 +62,34 @@ def test_evaluate_writes_reports_and_logs_to_mlflow(ray_session, tmp_path, capsy
     assert len(client.get_metric_history(run.info.run_id, "tb/near_mode_share")) == 2
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {"summary.md", "runs.csv", "tb"} <= artifacts
+
+
+def test_finished_runs_survive_a_crash(ray_session, tmp_path, monkeypatch):
+    from gridmarket.evaluation import run as run_module
+
+    real_run_method = run_module.run_method
+
+    def crash_on_mcmc(method, *args, **kwargs):
+        if method == "mcmc":
+            raise RuntimeError("killed mid-evaluation")
+        return real_run_method(method, *args, **kwargs)
+
+    monkeypatch.setattr(run_module, "run_method", crash_on_mcmc)
+    out = tmp_path / "eval"
+    with pytest.raises(RuntimeError, match="killed mid-evaluation"):
+        main(
+            [
+                "evaluate",
+                *("--scenario", "synthetic-modes", "--budget", "256"),
+                *("--samples", "64", "--seeds", "0", "1"),
+                *("--methods", "random_search", "mcmc", "--out-dir", str(out)),
+                *("--mlflow-uri", f"sqlite:///{tmp_path / 'mlflow.db'}"),
+            ]
+        )
+    with (out / "runs.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["method"], r["seed"]) for r in rows] == [
+        ("random_search", "0"),
+        ("random_search", "1"),
+    ]
+    assert "near_mode_share" in rows[0]  # the scenario's columns, as in a full run
