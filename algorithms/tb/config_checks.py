@@ -9,6 +9,16 @@ import numpy as np
 from gridmarket.algorithms.schedules import validate_schedule
 
 LOG_Z_ESTIMATE = "estimate"
+BACKWARD_POLICIES = ("learned", "uniform")
+
+
+def check_backward_policy(value: Any, *, owner: str) -> str:
+    """``value`` if it names a backward policy, else ``ValueError`` naming ``owner``."""
+    if value not in BACKWARD_POLICIES:
+        raise ValueError(
+            f"{owner}.backward_policy must be one of {BACKWARD_POLICIES}, got {value!r}"
+        )
+    return value
 
 
 def validate_tb_options(config: Any) -> None:
@@ -26,12 +36,7 @@ def validate_tb_options(config: Any) -> None:
             high=np.inf,
             low_open=True,
         )
-    _check_positive("reward_temperature", config.reward_temperature)
-    if config.backward_policy not in ("learned", "uniform"):
-        raise ValueError(
-            "TBConfig.backward_policy must be 'learned' or 'uniform', got "
-            f"{config.backward_policy!r}"
-        )
+    check_backward_policy(config.backward_policy, owner="TBConfig")
     if config.init_log_z != LOG_Z_ESTIMATE and (
         not isinstance(config.init_log_z, int | float)
         or not np.isfinite(config.init_log_z)
@@ -62,10 +67,3 @@ def _check_int(name: str, value: Any, *, minimum: int) -> None:
         raise TypeError(f"TBConfig.{name} must be an int >= {minimum}, got {value!r}")
     if value < minimum:
         raise ValueError(f"TBConfig.{name} must be >= {minimum}, got {value}")
-
-
-def _check_positive(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise TypeError(f"TBConfig.{name} must be a float > 0, got {value!r}")
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"TBConfig.{name} must be a finite float > 0, got {value}")

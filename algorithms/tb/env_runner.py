@@ -8,7 +8,7 @@ trajectory batch of :mod:`gridmarket.algorithms.tb.trajectories`.
 Env contract (any Gymnasium id with a native ``vector_entry_point`` that keeps it
 works): the vector env has ``max_trajectory_length``; ``infos["log_reward"]`` holds
 log R(x) where a sub-env terminates; it never truncates. An optional
-``exact_distribution(reward_temperature)`` lets the runner score the sampler
+``exact_distribution()`` lets the runner score the sampler
 exactly (``exact_metrics``).
 """
 
@@ -38,11 +38,9 @@ from ray.rllib.utils.metrics import (
     NUM_EPISODES_LIFETIME,
     WEIGHTS_SEQ_NO,
 )
-from ray.tune.registry import ENV_CREATOR, _global_registry
 
-import gridmarket  # noqa: F401  (registers the suite's ids in this process)
+from gridmarket.algorithms.ray_private import registered_env_creator
 from gridmarket.algorithms.tb.trajectories import (
-    LOG_REWARD,
     TRAJ_LEN,
     TrajectoryBatch,
     concat_trajectories,
@@ -50,6 +48,7 @@ from gridmarket.algorithms.tb.trajectories import (
     stack_steps,
     take_trajectories,
 )
+from gridmarket.envs import register_envs
 
 
 def make_gflownet_vector_env(
@@ -57,8 +56,8 @@ def make_gflownet_vector_env(
 ) -> gym.vector.VectorEnv:
     """Build the native vector env for a Gymnasium id, a ``tune.register_env``
     name, or a callable taking ``env_config | {"num_envs": W}``."""
-    if isinstance(env, str) and _global_registry.contains(ENV_CREATOR, env):
-        creator = _global_registry.get(ENV_CREATOR, env)
+    creator = registered_env_creator(env) if isinstance(env, str) else None
+    if creator is not None:
         vector_env = creator(
             EnvContext({**env_config, "num_envs": num_envs}, worker_index=worker_index)
         )
@@ -88,16 +87,26 @@ def make_gflownet_vector_env(
     return vector_env
 
 
+def runner_seed(config: Any, worker_index: int) -> int | None:
+    """This runner's seed: ``config.seed`` plus the worker index (RLlib's rule),
+    plus 1,000,000 on evaluation runners; None when ``config.seed`` is None."""
+    if config.seed is None:
+        return None
+    return int(config.seed) + worker_index + 1_000_000 * int(config.in_evaluation)
+
+
 class TBEnvRunner(EnvRunner, Checkpointable):
     """Samples complete trajectories for trajectory balance, batched."""
 
     def __init__(self, *, config: Any, **kwargs: Any) -> None:
         super().__init__(config=config, **kwargs)
+        register_envs()  # plain ids resolve in remote runner processes too
         self.worker_index = self.worker_index or 0
-        self._device = get_device(self.config, self.config.num_gpus_per_env_runner)
-        self._generator = torch.Generator(device=self._device)
-        if self._seed is not None:
-            self._generator.manual_seed(int(self._seed))
+        self.torch_device = get_device(self.config, self.config.num_gpus_per_env_runner)
+        self.seed = runner_seed(self.config, self.worker_index)
+        self._generator = torch.Generator(device=self.torch_device)
+        if self.seed is not None:
+            self._generator.manual_seed(self.seed)
         else:
             self._generator.seed()
         self._needs_seeded_reset = True
@@ -125,7 +134,7 @@ class TBEnvRunner(EnvRunner, Checkpointable):
         spec = self.config.get_rl_module_spec(
             spaces=self.get_spaces(), inference_only=True
         )
-        self.module = spec.build().to(self._device)
+        self.module = spec.build().to(self.torch_device)
 
     @override(EnvRunner)
     def assert_healthy(self) -> None:
@@ -150,33 +159,38 @@ class TBEnvRunner(EnvRunner, Checkpointable):
         **kwargs: Any,
     ) -> TrajectoryBatch:
         """``num_trajectories`` complete trajectories under the exploration policy."""
-        chunks = [
-            self._sample_chunk(epsilon, temperature)
-            for _ in range(math.ceil(num_trajectories / self.env.num_envs))
-        ]
+        chunks, returns = zip(
+            *(
+                self._sample_chunk(epsilon, temperature)
+                for _ in range(math.ceil(num_trajectories / self.env.num_envs))
+            ),
+            strict=True,
+        )
         batch = concat_trajectories(chunks) if len(chunks) > 1 else chunks[0]
         batch = take_trajectories(batch, np.arange(num_trajectories))
-        self._log_sample_metrics(batch)
+        self._log_sample_metrics(batch, np.concatenate(returns)[:num_trajectories])
         return batch
 
-    def _sample_chunk(self, epsilon: float, temperature: float) -> TrajectoryBatch:
-        seed = (
-            int(self._seed)
-            if self._needs_seeded_reset and self._seed is not None
-            else None
-        )
+    def _sample_chunk(
+        self, epsilon: float, temperature: float
+    ) -> tuple[TrajectoryBatch, np.ndarray]:
+        """One rollout of every sub-env, and each trajectory's return: the sum of
+        the rewards the env gave, the number any RLlib runner reports."""
+        seed = self.seed if self._needs_seeded_reset else None
         obs, _ = self.env.reset(seed=seed)
         self._needs_seeded_reset = False
         width = self.env.num_envs
         step_obs, step_actions = [obs], []
         traj_len = np.zeros(width, dtype=np.int64)
         log_reward = np.zeros(width, dtype=np.float64)
+        returns = np.zeros(width, dtype=np.float64)
         done = np.zeros(width, dtype=bool)
         for t in range(self._max_length):
             actions = self._filler_actions(obs)
             active = np.flatnonzero(~done)
             obs_tensor = map_arrays(
-                lambda a, rows=active: torch.from_numpy(a[rows]).to(self._device), obs
+                lambda a, rows=active: torch.from_numpy(a[rows]).to(self.torch_device),
+                obs,
             )
             actions[active] = (
                 self.module.sample_actions(
@@ -188,7 +202,8 @@ class TBEnvRunner(EnvRunner, Checkpointable):
                 .cpu()
                 .numpy()
             )
-            obs, _, terminated, truncated, infos = self.env.step(actions)
+            obs, rewards, terminated, truncated, infos = self.env.step(actions)
+            returns[active] += rewards[active]
             if truncated.any():
                 raise RuntimeError(
                     "a GFlowNet env truncated a trajectory; TB needs complete ones"
@@ -209,9 +224,10 @@ class TBEnvRunner(EnvRunner, Checkpointable):
             )
         if not np.isfinite(log_reward).all():
             raise ValueError("the env returned a non-finite log_reward")
-        return stack_steps(
+        batch = stack_steps(
             step_obs, step_actions, traj_len, log_reward, self._max_length
         )
+        return batch, returns
 
     def _filler_actions(self, obs: Any) -> np.ndarray:
         """Valid actions for sub-envs whose trajectory is already complete.
@@ -228,7 +244,7 @@ class TBEnvRunner(EnvRunner, Checkpointable):
             return np.broadcast_to(zero, (width, *space.shape)).copy()
         raise TypeError(f"TB cannot fill actions for action space {space}")
 
-    def _log_sample_metrics(self, batch: TrajectoryBatch) -> None:
+    def _log_sample_metrics(self, batch: TrajectoryBatch, returns: np.ndarray) -> None:
         steps = int(batch[TRAJ_LEN].sum())
         count = len(batch[TRAJ_LEN])
         self.num_env_steps_sampled_lifetime += steps
@@ -238,7 +254,6 @@ class TBEnvRunner(EnvRunner, Checkpointable):
         )
         self.metrics.log_value(NUM_EPISODES, count, reduce="sum")
         self.metrics.log_value(NUM_EPISODES_LIFETIME, count, reduce="lifetime_sum")
-        returns = np.exp(batch[LOG_REWARD].astype(np.float64))
         self.metrics.log_value(EPISODE_RETURN_MEAN, float(returns.mean()), window=1)
         self.metrics.log_value(
             EPISODE_LEN_MEAN, float(batch[TRAJ_LEN].mean()), window=1
@@ -248,7 +263,7 @@ class TBEnvRunner(EnvRunner, Checkpointable):
     def get_metrics(self) -> dict[str, Any]:
         return self.metrics.reduce()
 
-    def exact_metrics(self, reward_temperature: float = 1.0) -> dict[str, float] | None:
+    def exact_metrics(self) -> dict[str, float] | None:
         """Exact L1 between the learned sampler and R(x)/Z, and |log Z - log Z*|.
 
         Computed over the whole DAG (no sampling); None if the env has no exact
@@ -258,9 +273,10 @@ class TBEnvRunner(EnvRunner, Checkpointable):
         if not hasattr(unwrapped, "exact_distribution"):
             return None
         if self._exact is None:
-            self._exact = unwrapped.exact_distribution(reward_temperature)
+            self._exact = unwrapped.exact_distribution()
         obs = map_arrays(
-            lambda a: torch.from_numpy(a).to(self._device), self._exact.observations
+            lambda a: torch.from_numpy(a).to(self.torch_device),
+            self._exact.observations,
         )
         log_pf = self.module.forward_log_probs(obs).double().cpu().numpy()
         sampler_probs = self._exact.sampler_probs(log_pf)

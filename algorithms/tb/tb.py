@@ -75,7 +75,6 @@ class TBConfig(AlgorithmConfig):
         self.init_log_z = 0.0
         self.exploration_epsilon: ScheduleSpec = 0.0
         self.sampling_temperature: ScheduleSpec = 1.0
-        self.reward_temperature = 1.0
         self.replay_buffer_capacity = 0
         self.replay_batch_size = 0
         self.exact_metrics_interval = 1
@@ -98,7 +97,6 @@ class TBConfig(AlgorithmConfig):
         init_log_z: float = NotProvided,
         exploration_epsilon: ScheduleSpec = NotProvided,
         sampling_temperature: ScheduleSpec = NotProvided,
-        reward_temperature: float = NotProvided,
         replay_buffer_capacity: int = NotProvided,
         replay_batch_size: int = NotProvided,
         exact_metrics_interval: int = NotProvided,
@@ -125,13 +123,22 @@ class TBConfig(AlgorithmConfig):
                 the rollout; a constant or ``[[trajectories, value], ...]``.
             sampling_temperature: rollout policy is softmax(logits / T); a
                 constant or a schedule.
-            reward_temperature: the target is ``R(x) ** (1 / reward_temperature)``.
             replay_buffer_capacity: FIFO buffer of terminal trajectories; 0 = off.
             replay_batch_size: replayed trajectories added to each gradient step.
             exact_metrics_interval: compute ``l1_distance`` and ``log_z_error``
                 exactly every this many iterations (envs with an exact target);
                 0 = never.
+
+        The target is the env's own reward: a temperature, where an env has one
+        (GridMarket-v0's ``reward_temperature``), is the env's option, so that
+        every algorithm on that env samples the same target.
         """
+        if "reward_temperature" in kwargs:
+            raise TypeError(
+                "TBConfig.training() takes no `reward_temperature`: the reward's "
+                "temperature is the env's option, e.g. .environment(env_config="
+                f"{{'reward_temperature': {kwargs['reward_temperature']!r}}})"
+            )
         super().training(**kwargs)
         options = {
             "lr_logz": lr_logz,
@@ -141,7 +148,6 @@ class TBConfig(AlgorithmConfig):
             "init_log_z": init_log_z,
             "exploration_epsilon": exploration_epsilon,
             "sampling_temperature": sampling_temperature,
-            "reward_temperature": reward_temperature,
             "replay_buffer_capacity": replay_buffer_capacity,
             "replay_batch_size": replay_batch_size,
             "exact_metrics_interval": exact_metrics_interval,
@@ -335,7 +341,7 @@ class TB(Algorithm):
                 self.metrics.log_value(key, float(value), window=1)
         interval = self.config.exact_metrics_interval
         if interval and (self.iteration + 1) % interval == 0:
-            exact = self.env_runner.exact_metrics(self.config.reward_temperature)
+            exact = self.env_runner.exact_metrics()
             for key, value in (exact or {}).items():
                 self.metrics.log_value(key, value, window=1)
             if exact:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ray.rllib.core.learner.learner import Learner
-from ray.rllib.utils.annotations import override
 
 TB_LOSS_KEY = "tb_loss"
 LOG_Z_KEY = "log_z"
@@ -18,11 +17,3 @@ class TBLearner(Learner):
     ``config.lr_logz`` (Malkin et al. 2022 use a much larger one for log Z).
     Framework subclasses implement ``compute_loss_for_module``.
     """
-
-    @override(Learner)
-    def build(self) -> None:
-        super().build()
-        if self.config.reward_temperature <= 0:
-            raise ValueError(
-                f"`reward_temperature` must be > 0, got {self.config.reward_temperature}"
-            )

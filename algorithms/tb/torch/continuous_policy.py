@@ -28,8 +28,10 @@ from gymnasium import spaces
 from torch import nn
 from torch.nn import functional as F
 
+from gridmarket.algorithms.tb.config_checks import check_backward_policy
 from gridmarket.algorithms.tb.losses import sum_per_trajectory
 from gridmarket.algorithms.tb.torch.networks import ACTIVATIONS
+from gridmarket.algorithms.tb.torch.random_variates import sample_beta
 
 UNIT_EPS = 1e-6  # Beta samples are kept in [eps, 1 - eps]
 MIN_WIDTH = 1e-4  # guards float rounding at the edge of the reachable set
@@ -115,12 +117,9 @@ class ContinuousDAGPolicy(nn.Module):
         components = int(model_config.get("num_components", 15))
         hiddens = list(model_config.get("fcnet_hiddens", [256, 256]))
         activation = ACTIVATIONS[model_config.get("fcnet_activation", "relu")]
-        self.backward_policy = model_config.get("backward_policy", "learned")
-        if self.backward_policy not in ("learned", "uniform"):
-            raise ValueError(
-                "`backward_policy` must be 'learned' or 'uniform', got "
-                f"{self.backward_policy!r}"
-            )
+        self.backward_policy = check_backward_policy(
+            model_config.get("backward_policy", "learned"), owner="model_config"
+        )
         if components < 1:
             raise ValueError(f"`num_components` must be >= 1, got {components}")
         self.bounded_actions = bool(model_config.get("bounded_actions", True))
@@ -187,7 +186,9 @@ class ContinuousDAGPolicy(nn.Module):
         generator: torch.Generator | None,
     ) -> torch.Tensor:
         """Increments ``[W, D]``: per dimension, a component from softmax(logits/T),
-        then a Beta draw; with probability ``epsilon`` a uniform draw instead."""
+        then a Beta draw; with probability ``epsilon`` a uniform draw instead.
+
+        Every draw comes from ``generator`` (torch's global RNG when None)."""
         logits, alpha, beta = self.forward_head(self.features(obs))  # [W, D, K]
         scaled = logits / temperature
         weights = torch.exp(scaled - scaled.amax(dim=-1, keepdim=True))
@@ -197,8 +198,7 @@ class ContinuousDAGPolicy(nn.Module):
         )
         a = alpha.gather(-1, chosen.unsqueeze(-1)).squeeze(-1)  # [W, D]
         b = beta.gather(-1, chosen.unsqueeze(-1)).squeeze(-1)
-        gamma_a = torch._standard_gamma(a)  # Beta(a, b) = Ga / (Ga + Gb)
-        unit = gamma_a / (gamma_a + torch._standard_gamma(b))
+        unit = sample_beta(a, b, generator)
         if epsilon > 0:
             explore = (
                 torch.rand(unit.shape, generator=generator, device=unit.device)

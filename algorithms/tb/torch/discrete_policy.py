@@ -15,6 +15,7 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
+from gridmarket.algorithms.tb.config_checks import check_backward_policy
 from gridmarket.algorithms.tb.losses import masked_log_softmax, sum_per_trajectory
 from gridmarket.algorithms.tb.torch.networks import trunk
 
@@ -55,12 +56,9 @@ class DiscreteDAGPolicy(nn.Module):
         check_discrete_dag_spaces(observation_space, action_space)
         hiddens = list(model_config.get("fcnet_hiddens", [256, 256]))
         activation = model_config.get("fcnet_activation", "relu")
-        self.backward_policy = model_config.get("backward_policy", "learned")
-        if self.backward_policy not in ("learned", "uniform"):
-            raise ValueError(
-                "`backward_policy` must be 'learned' or 'uniform', got "
-                f"{self.backward_policy!r}"
-            )
+        self.backward_policy = check_backward_policy(
+            model_config.get("backward_policy", "learned"), owner="model_config"
+        )
         self.trunk = trunk(observation_space["observation"], hiddens, activation)
         self.n_actions = int(action_space.n)
         self.forward_head = nn.Linear(hiddens[-1], self.n_actions)

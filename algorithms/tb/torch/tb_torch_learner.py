@@ -10,7 +10,10 @@ from ray.rllib.core.learner.torch.torch_learner import TorchLearner
 from ray.rllib.utils.annotations import override
 from ray.rllib.utils.typing import ModuleID
 
-from gridmarket.algorithms.tb.losses import trajectory_balance_residuals
+from gridmarket.algorithms.tb.losses import (
+    trajectory_balance_loss,
+    trajectory_balance_residuals,
+)
 from gridmarket.algorithms.tb.tb_learner import (
     LOG_Z_KEY,
     LOG_Z_OPTIMIZER,
@@ -37,7 +40,7 @@ class TBTorchLearner(TBLearner, TorchLearner):
     def configure_optimizers_for_module(
         self, module_id: ModuleID, config: Any = None
     ) -> None:
-        module = self._module[module_id]
+        module = self.module[module_id]
         named = dict(module.named_parameters())
         log_z = [p for name, p in named.items() if name.split(".")[-1] == "log_z"]
         policy = [p for name, p in named.items() if name.split(".")[-1] != "log_z"]
@@ -57,37 +60,36 @@ class TBTorchLearner(TBLearner, TorchLearner):
         )
 
     @override(TorchLearner)
-    def apply_gradients(self, gradients_dict: dict[Any, torch.Tensor]) -> None:
-        """Step every optimizer, or raise if any gradient is NaN or inf.
+    def postprocess_gradients(self, gradients_dict: dict[Any, torch.Tensor]) -> Any:
+        """Raise on NaN or inf gradients, then clip as configured.
 
-        One fused norm replaces RLlib's per-tensor finiteness checks, and a
-        non-finite gradient is an error here rather than a skipped step.
+        RLlib would zero non-finite gradients and step on; in TB they mean a
+        diverged log Z or a broken reward, which must stop the run.
         """
-        if self._lr_scheduler_classes is not None or self._grad_scalers is not None:
-            return super().apply_gradients(gradients_dict)
         grads = [g for g in gradients_dict.values() if g is not None]
         if grads and not torch.isfinite(torch.nn.utils.get_total_norm(grads)):
             raise FloatingPointError(
                 "TB gradients contain NaN or inf; lower `lr`/`lr_logz` or check the "
                 "env's log rewards"
             )
-        for pid, grad in gradients_dict.items():
-            self._params[pid].grad = grad
-        for module_id, optimizer_names in self._module_optimizers.items():
-            for optimizer_name in optimizer_names:
-                self.get_optimizer(module_id, optimizer_name).step()
+        return super().postprocess_gradients(gradients_dict)
 
     @torch.no_grad()
     def warm_start_log_z(self, batch: dict[str, Any]) -> float:
-        """Set log Z to mean(log R / T + log P_B - log P_F) over ``batch`` under the
+        """Set log Z to mean(log R + log P_B - log P_F) over ``batch`` under the
         current policies, and return it (see ``TBConfig.init_log_z``)."""
-        tensors = map_arrays(lambda a: torch.as_tensor(a, device=self._device), batch)
+        tensors = map_arrays(lambda a: torch.as_tensor(a, device=self.device), batch)
         estimate = float("nan")
         for module_id in self.module.keys():  # noqa: SIM118 (MultiRLModule is no dict)
             module = self.module[module_id].unwrapped()
-            out = module._forward_train(tensors)
-            log_reward = tensors[LOG_REWARD].float() / self.config.reward_temperature
-            estimate = float((log_reward + out[LOG_PB] - out[LOG_PF]).mean())
+            out = module.forward_train(tensors)
+            residuals = trajectory_balance_residuals(
+                out[LOG_PF].new_zeros(()),
+                out[LOG_PF],
+                out[LOG_PB],
+                tensors[LOG_REWARD].float(),
+            )  # [B] log P_F - log R - log P_B
+            estimate = float(-residuals.mean())
             if not np.isfinite(estimate):
                 raise FloatingPointError(f"log Z estimate is not finite: {estimate}")
             module.log_z.fill_(estimate)
@@ -102,11 +104,9 @@ class TBTorchLearner(TBLearner, TorchLearner):
         batch: dict[str, Any],
         fwd_out: dict[str, torch.Tensor],
     ) -> torch.Tensor:
-        log_reward = batch[LOG_REWARD].float() / config.reward_temperature  # [B]
-        residuals = trajectory_balance_residuals(
-            fwd_out[LOG_Z], fwd_out[LOG_PF], fwd_out[LOG_PB], log_reward
-        )  # [B]
-        loss = residuals.pow(2).mean()
+        loss = trajectory_balance_loss(
+            fwd_out[LOG_Z], fwd_out[LOG_PF], fwd_out[LOG_PB], batch[LOG_REWARD].float()
+        )  # []
         if not torch.isfinite(loss):
             raise FloatingPointError(
                 f"non-finite TB loss {loss.item()} (log Z={fwd_out[LOG_Z].item():.4g}); "

@@ -31,14 +31,10 @@ def config(**training):
         ({"lr": -1e-3}, ValueError, "got -0.001"),
         ({"lr_logz": [[0, 0.1], [0, 0.01]]}, ValueError, "strictly increase"),
         (
-            {"reward_temperature": 0},
-            ValueError,
-            "reward_temperature must be a finite float > 0, got 0",
-        ),
-        (
             {"backward_policy": "tree"},
             ValueError,
-            "backward_policy must be 'learned' or 'uniform', got 'tree'",
+            r"TBConfig.backward_policy must be one of \('learned', 'uniform'\), "
+            "got 'tree'",
         ),
         (
             {"exploration_epsilon": 1.5},
@@ -75,6 +71,11 @@ def config(**training):
 def test_invalid_config_is_named(training, error, message):
     with pytest.raises(error, match=message):
         config(**training).validate()
+
+
+def test_reward_temperature_belongs_to_the_env():
+    with pytest.raises(TypeError, match="temperature is the env's option"):
+        config(reward_temperature=0.5)
 
 
 def test_valid_config_and_derived_sizes():

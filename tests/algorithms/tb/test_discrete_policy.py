@@ -116,6 +116,6 @@ def test_rejects_spaces_outside_the_contract():
     with pytest.raises(TypeError, match="Dict observation space with keys"):
         DiscreteDAGPolicy(obs_space["observation"], act_space, {})
     with pytest.raises(
-        ValueError, match="`backward_policy` must be 'learned' or 'uniform', got 'tree'"
+        ValueError, match=r"model_config.backward_policy must be one of .*got 'tree'"
     ):
         DiscreteDAGPolicy(obs_space, act_space, {"backward_policy": "tree"})
