@@ -20,6 +20,7 @@ def ray_session():
     if ray.is_initialized():
         ray.shutdown()
     ray.init(
+        address="local",  # a new instance, even where another cluster runs
         num_cpus=4,
         object_store_memory=OBJECT_STORE_BYTES,
         include_dashboard=False,
@@ -31,8 +32,9 @@ def ray_session():
 
 @pytest.fixture(scope="module")
 def two_node_cluster():
-    """A real Ray cluster on this machine: a 1-CPU head and a 2-CPU worker node
-    carrying the custom resource ``worker``. Yields ``(head, worker)`` nodes."""
+    """A real Ray cluster on this machine: a 1-CPU head carrying the custom
+    resource ``head`` and a 2-CPU worker node carrying ``worker``. Yields
+    ``(head, worker)`` nodes."""
     import ray
     from ray.cluster_utils import Cluster
 
@@ -42,6 +44,7 @@ def two_node_cluster():
         initialize_head=True,
         head_node_args={
             "num_cpus": 1,
+            "resources": {"head": 1},
             "object_store_memory": OBJECT_STORE_BYTES,
             "include_dashboard": False,
         },

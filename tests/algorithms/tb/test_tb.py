@@ -1,10 +1,16 @@
 """TB on real Ray: training, checkpoints, env runners, DDP learners, Tune + MLflow."""
 
+import subprocess
+import sys
+
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch
 
 from gridmarket.algorithms.tb import TB, TBConfig
+from gridmarket.algorithms.tb.torch.tb_rl_module import LOG_PB, LOG_PF, LOG_Z
+from gridmarket.algorithms.tb.trajectories import LOG_REWARD
 
 
 def small_config(**training):
@@ -32,7 +38,12 @@ def test_results_report_tb_metrics(ray_session):
     assert result["num_trajectories_sampled_lifetime"] == 64
     for key in ("tb_loss", "log_z", "log_reward_mean", "l1_distance", "log_z_error"):
         assert np.isfinite(result[key]), key
-    assert 0.0 <= result["l1_distance"] <= 2.0
+    # The exact L1 of a near-uniform sampler on the 4x4 grid is about 0.7 (a
+    # degenerate or broken one gives 1.5-2.0); two iterations move it little.
+    assert 0.3 < result["l1_distance"] < 1.2
+    assert result["log_z_error"] == pytest.approx(
+        abs(result["log_z"] - result["log_z_true"])
+    )
     assert result["log_z"] != first["log_z"]  # log Z is being learned
     assert result["learners"]["default_policy"]["num_module_steps_trained"] == 32
 
@@ -112,17 +123,27 @@ def test_two_ddp_learners_stay_in_sync(ray_session):
         np.testing.assert_allclose(first[name], second[name], err_msg=name)
 
 
-def test_nan_reward_is_refused(ray_session):
-    from gymnasium.envs.registration import register
-
-    register(
+@pytest.fixture
+def nan_grid_id():
+    """A HyperGrid whose log rewards are NaN, registered for one test only."""
+    gym.register(
         "NaNGrid-v0",
         entry_point="gridmarket.envs.hypergrid.env:HyperGridEnv",
         vector_entry_point=_nan_vector_env,
     )
-    with pytest.raises(Exception, match="non-finite log_reward"):
-        algo = small_config().environment("NaNGrid-v0").build_algo()
-        algo.train()
+    try:
+        yield "NaNGrid-v0"
+    finally:
+        del gym.registry["NaNGrid-v0"]
+
+
+def test_nan_reward_is_refused(ray_session, nan_grid_id):
+    algo = small_config().environment(nan_grid_id).build_algo()
+    try:
+        with pytest.raises(ValueError, match="non-finite log_reward"):
+            algo.train()
+    finally:
+        algo.stop()
 
 
 def _nan_vector_env(**kwargs):
@@ -136,6 +157,31 @@ def _nan_vector_env(**kwargs):
             return obs, rewards, terminated, truncated, infos
 
     return NaNRewardGrid(**kwargs)
+
+
+def test_learner_refuses_non_finite_loss_and_gradients():
+    learner = small_config().build_learner(
+        env=gym.make("gridmarket:HyperGrid-v0", ndim=2, height=4)
+    )
+    module_id = next(iter(learner.module.keys()))
+    fwd_out = {
+        LOG_Z: torch.zeros(()),
+        LOG_PF: torch.zeros(2),
+        LOG_PB: torch.zeros(2),
+    }
+    with pytest.raises(FloatingPointError, match="non-finite TB loss nan"):
+        learner.compute_loss_for_module(
+            module_id=module_id,
+            config=learner.config,
+            batch={LOG_REWARD: torch.tensor([0.0, float("nan")])},
+            fwd_out=fwd_out,
+        )
+    params = list(learner.module[module_id].parameters())
+    grads = {p: torch.zeros_like(p) for p in params}
+    assert learner.postprocess_gradients(grads)  # finite gradients pass
+    grads[params[0]] = torch.full_like(params[0], float("inf"))
+    with pytest.raises(FloatingPointError, match="TB gradients contain NaN or inf"):
+        learner.postprocess_gradients(grads)
 
 
 def test_tune_with_mlflow_sqlite(ray_session, tmp_path):
@@ -170,8 +216,14 @@ def test_tune_with_mlflow_sqlite(ray_session, tmp_path):
 
 
 def test_torch_threads_unchanged_by_import():
-    # Importing the algorithm must not reconfigure the caller's torch.
-    before = torch.get_num_threads()
-    import gridmarket.algorithms.tb.tb  # noqa: F401
-
-    assert torch.get_num_threads() == before
+    # Importing the algorithm must not reconfigure the caller's torch: check it in
+    # a fresh interpreter, where the import really happens.
+    code = (
+        "import torch; torch.set_num_threads(3); "
+        "import gridmarket.algorithms.tb.tb; "
+        "print(torch.get_num_threads())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "3"

@@ -97,3 +97,34 @@ def test_checkpoint_restores_replay_and_trains_on(ray_session, tmp_path):
         assert result["num_trajectories_sampled_lifetime"] == 72
     finally:
         restored.stop()
+
+
+def _trained_weights(seed: int, num_env_runners: int, *, disturb: bool = False):
+    """Module weights after two iterations; ``disturb`` draws from torch's global
+    RNG in the driver (where the local runner samples) between iterations."""
+    algo = (
+        config()
+        .env_runners(num_env_runners=num_env_runners)
+        .debugging(seed=seed)
+        .build_algo()
+    )
+    try:
+        for _ in range(2):
+            algo.train()
+            if disturb:
+                torch.rand(1000)
+        state = algo.learner_group.get_state()["learner"]["rl_module"]
+        return {k: np.array(v) for k, v in state["default_policy"].items()}
+    finally:
+        algo.stop()
+
+
+@pytest.mark.parametrize("num_env_runners", [0, 2])
+def test_same_seed_same_run_and_other_seeds_differ(ray_session, num_env_runners):
+    first = _trained_weights(3, num_env_runners)
+    again = _trained_weights(3, num_env_runners, disturb=True)
+    other = _trained_weights(4, num_env_runners)
+    assert first.keys() == again.keys()
+    for name in first:
+        np.testing.assert_array_equal(first[name], again[name], err_msg=name)
+    assert any(not np.array_equal(first[k], other[k]) for k in first)
