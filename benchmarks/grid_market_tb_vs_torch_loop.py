@@ -135,7 +135,7 @@ def gridmarket_tb(seconds: float, replay: bool) -> tuple[float, float]:
     """(fresh trajectories/s, gradient steps/s) of gridmarket's TB algorithm."""
     import ray
 
-    from gridmarket.tuned_examples.grid_market_tb import build_config
+    from gridmarket.algorithms.tb.presets import grid_market_tb_config
 
     if not ray.is_initialized():
         ray.init(
@@ -144,7 +144,7 @@ def gridmarket_tb(seconds: float, replay: bool) -> tuple[float, float]:
             log_to_driver=False,
             object_store_memory=100 * 1024**2,
         )
-    config = build_config(ENV_CONFIG).training(
+    config = grid_market_tb_config(ENV_CONFIG).training(
         replay_buffer_capacity=5000 if replay else 0,
         replay_batch_size=16 if replay else 0,
     )

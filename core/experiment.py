@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,6 +68,15 @@ def tuned_example_parser(
         help="MLflow experiment (default: example name)",
     )
     add("--storage-path", default="ray_results", help="Tune results and checkpoints")
+    add(
+        "--resume",
+        nargs="?",
+        const="latest",
+        default=None,
+        metavar="EXPERIMENT_DIR",
+        help="continue a crashed or stopped run from its last complete checkpoint: "
+        "the newest run of this example under --storage-path, or EXPERIMENT_DIR",
+    )
     return parser
 
 
@@ -81,6 +91,7 @@ class _ProgressPrinter:
         class _Callback(Callback):
             def on_trial_result(self, iteration, trials, trial, result, **info):  # noqa: ANN001
                 printer.print_result(trial, result)
+                _crash_here_if_asked(result)
 
             def on_trial_error(self, iteration, trials, trial, **info):  # noqa: ANN001
                 print(
@@ -99,6 +110,16 @@ class _ProgressPrinter:
                 parts.append(f"{key.split('/')[-1]} {_fmt(value)}")
         parts.append(f"{result.get('time_total_s', 0.0):.1f}s")
         print(" | ".join(parts), flush=True)
+
+
+#: Test hook: SIGKILL this process group right after reporting this iteration.
+CRASH_ENV = "GRIDMARKET_TEST_CRASH_AT_ITERATION"
+
+
+def _crash_here_if_asked(result: dict[str, Any]) -> None:
+    """Simulate a crash (driver, Ray and trainables at once) at a known point."""
+    if str(result.get("training_iteration")) == os.environ.get(CRASH_ENV):
+        os.killpg(os.getpgid(0), signal.SIGKILL)
 
 
 def _lookup(result: dict[str, Any], key: str) -> Any:
@@ -133,14 +154,20 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def _init_ray(args: argparse.Namespace, needed_cpus: int) -> None:
     import ray
 
+    from gridmarket.console import quiet_ray_init_kwargs
+
     if ray.is_initialized():
         return
     if args.address:
-        ray.init(address=args.address)
+        ray.init(address=args.address, **quiet_ray_init_kwargs())
     else:
-        # Logical CPUs: a laptop with fewer cores than actors still runs them.
+        # A new local instance (not a `ray start` cluster that happens to run
+        # here), with logical CPUs: a laptop with fewer cores than actors runs them.
         ray.init(
-            num_cpus=max(os.cpu_count() or 1, needed_cpus), include_dashboard=False
+            address="local",
+            num_cpus=max(os.cpu_count() or 1, needed_cpus),
+            include_dashboard=False,
+            **quiet_ray_init_kwargs(),
         )
 
 
@@ -203,6 +230,9 @@ def fit_experiment(
     from gridmarket.mlflow_logger import BatchedMLflowLoggerCallback
 
     trainable, param_space = _trainable_and_space(config, args, trainable)
+    resume_from = (
+        find_experiment(args.storage_path, name, args.resume) if args.resume else None
+    )
     tracking_uri = resolve_tracking_uri(args.mlflow_uri)
     experiment = args.experiment_name or f"gridmarket-{name}"
     _init_ray(args, needed_cpus=1 + args.num_env_runners + args.num_learners)
@@ -216,35 +246,93 @@ def fit_experiment(
         tracking_uri=tracking_uri,
         experiment_name=experiment,
         tags={"gridmarket.example": name},
-        save_artifact=False,
     )
     printer = _ProgressPrinter([*progress, success.name])
-    print(
-        f"gridmarket: training {name!r}; MLflow experiment {experiment!r} at {tracking_uri}"
-    )
+    # Tune's experiment state (what Tuner.restore reads) is saved after every
+    # result, not every 10 s, so it never names a checkpoint that num_to_keep has
+    # deleted, and a crash loses at most one checkpoint interval.
+    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "0")
     started = time.time()
-    tuner = tune.Tuner(
-        trainable,
-        param_space=param_space,
-        tune_config=tune.TuneConfig(num_samples=args.num_samples),
-        run_config=tune.RunConfig(
-            name=f"{name}_{time.strftime('%Y%m%d-%H%M%S')}",
-            storage_path=str(Path(args.storage_path).resolve()),
-            stop=stop,
-            callbacks=[mlflow_callback, printer.callback],
-            checkpoint_config=tune.CheckpointConfig(
-                checkpoint_frequency=args.checkpoint_freq,
-                checkpoint_at_end=True,
-                num_to_keep=2,
+    if resume_from is not None:
+        print(f"gridmarket: resuming {name!r} from {resume_from} (its last checkpoint)")
+        tuner = tune.Tuner.restore(
+            str(resume_from),
+            trainable,
+            resume_unfinished=True,
+            resume_errored=True,
+            param_space=param_space,
+        )
+    else:
+        run_dir = Path(args.storage_path).resolve() / time.strftime(
+            f"{name}_%Y%m%d-%H%M%S"
+        )
+        print(
+            f"gridmarket: training {name!r}; MLflow experiment {experiment!r} at "
+            f"{tracking_uri}\n  results and checkpoints: {run_dir}\n  after a "
+            f"crash: gridmarket train {name} --resume"
+        )
+        tuner = tune.Tuner(
+            trainable,
+            param_space=param_space,
+            tune_config=tune.TuneConfig(num_samples=args.num_samples),
+            run_config=tune.RunConfig(
+                name=run_dir.name,
+                storage_path=str(run_dir.parent),
+                stop=stop,
+                callbacks=[mlflow_callback, printer.callback],
+                checkpoint_config=tune.CheckpointConfig(
+                    checkpoint_frequency=args.checkpoint_freq,
+                    checkpoint_at_end=True,
+                    num_to_keep=2,
+                ),
+                verbose=0,
             ),
-            verbose=0,
-        ),
-    )
+        )
     grid = tuner.fit()
-    runs = {
-        trial.trial_id: run_id for trial, run_id in mlflow_callback._trial_runs.items()
-    }
+    runs = mlflow_runs_of(grid, tracking_uri, experiment)
     return ExperimentResult(grid, runs, tracking_uri, experiment, time.time() - started)
+
+
+def find_experiment(storage_path: str, name: str, which: str) -> Path:
+    """The experiment folder to resume: ``which``, or for ``"latest"`` the newest
+    ``NAME_*`` run under ``storage_path`` that Tune can restore."""
+    from ray import tune
+
+    if which != "latest":
+        candidates = [Path(which)]
+    else:
+        runs = Path(storage_path).resolve().glob(f"{name}_*")
+        candidates = sorted(runs, key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in candidates:
+        if tune.Tuner.can_restore(str(path.resolve())):
+            return path.resolve()
+    raise SystemExit(
+        f"--resume: no restorable run of {name!r} "
+        + (
+            f"under {Path(storage_path).resolve()}"
+            if which == "latest"
+            else f"at {which} (no Tune experiment state there)"
+        )
+    )
+
+
+def mlflow_runs_of(grid: Any, tracking_uri: str, experiment: str) -> dict[str, str]:
+    """Trial id -> MLflow run id of the trials in ``grid`` (from the runs' tags)."""
+    import mlflow
+
+    from gridmarket.mlflow_logger import TRIAL_ID_TAG
+
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri)
+    found = client.get_experiment_by_name(experiment)
+    if found is None:
+        return {}
+    trial_ids = {(r.metrics or {}).get("trial_id") for r in grid}
+    runs = client.search_runs([found.experiment_id], max_results=1000)
+    return {
+        run.data.tags[TRIAL_ID_TAG]: run.info.run_id
+        for run in reversed(runs)  # newest last wins
+        if run.data.tags.get(TRIAL_ID_TAG) in trial_ids
+    }
 
 
 def report_experiment(

@@ -3,13 +3,20 @@
 Plain ids (``gym.make("HyperGrid-v0")``) need ``import gridmarket`` first;
 ``gym.make("gridmarket:HyperGrid-v0")`` works in any fresh interpreter, including
 RLlib's remote env runners.
+
+Importing this package does not import gymnasium: a pure core such as
+``gridmarket.envs.grid_market.core`` stays numpy-only. ``import gridmarket`` calls
+:func:`register_envs_with_gymnasium`, which registers the ids at once when gymnasium
+is loaded, and otherwise the moment it is.
 """
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
+import sys
 from dataclasses import dataclass
-
-import gymnasium as gym
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,9 @@ PETTINGZOO_ENVS: tuple[PettingZooEnvSpec, ...] = (
 
 
 def register_envs() -> None:
-    """Register every Gymnasium id of the suite (idempotent)."""
+    """Register every Gymnasium id of the suite (idempotent); imports gymnasium."""
+    import gymnasium as gym
+
     for spec in GYMNASIUM_ENVS:
         if spec.id in gym.registry:
             continue
@@ -74,3 +83,32 @@ def register_envs() -> None:
             vector_entry_point=spec.vector_entry_point,
             max_episode_steps=spec.max_episode_steps,
         )
+
+
+def register_envs_with_gymnasium() -> None:
+    """:func:`register_envs` now if gymnasium is loaded, else right after it loads."""
+    if "gymnasium" in sys.modules:
+        register_envs()
+    elif not any(isinstance(f, _RegisterAfterImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _RegisterAfterImport())
+
+
+class _RegisterAfterImport(importlib.abc.MetaPathFinder):
+    """An import hook that runs :func:`register_envs` once ``gymnasium`` has
+    finished importing; it removes itself on first use."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != "gymnasium":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)  # the regular finders
+        if spec is None or spec.loader is None:
+            return spec
+        exec_gymnasium = spec.loader.exec_module
+
+        def exec_then_register(module: Any) -> None:
+            exec_gymnasium(module)
+            register_envs()
+
+        spec.loader.exec_module = exec_then_register  # this spec's own loader
+        return spec

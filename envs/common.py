@@ -1,16 +1,65 @@
-"""Argument checks shared by the suite's native vector envs."""
+"""Argument checks shared by every env of the suite: each error names the
+argument, shows the value and says what is allowed. numpy only."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 
+def check_int(name: str, value: Any, minimum: int) -> int:
+    """``value`` as an int ``>= minimum``, or a ``TypeError``/``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(
+            f"`{name}` must be an int >= {minimum}, got {value!r} of type "
+            f"{type(value).__name__}"
+        )
+    if value < minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_float(
+    name: str,
+    value: Any,
+    low: float = -np.inf,
+    high: float = np.inf,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """``value`` as a finite float in the stated interval (NaN and inf never
+    pass), or a ``TypeError``/``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise TypeError(
+            f"`{name}` must be a float, got {value!r} of type {type(value).__name__}"
+        )
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"`{name}` must be finite, got {value}")
+    below = value <= low if low_open else value < low
+    above = value >= high if high_open else value > high
+    if below or above:
+        if np.isinf(high):
+            allowed = f"> {low:g}" if low_open else f">= {low:g}"
+        else:
+            left, right = "(" if low_open else "[", ")" if high_open else "]"
+            allowed = f"in {left}{low}, {high}{right}"
+        raise ValueError(f"`{name}` must be {allowed}, got {value}")
+    return value
+
+
+def check_render_mode(render_mode: Any, allowed: Sequence[str]) -> str | None:
+    """``render_mode`` if it is ``None`` or one of ``allowed``, else a ValueError."""
+    if render_mode is not None and render_mode not in allowed:
+        raise ValueError(
+            f"render_mode must be one of {list(allowed)} or None, got {render_mode!r}"
+        )
+    return render_mode
+
+
 def check_num_envs(num_envs: Any) -> int:
     """``num_envs`` as an int >= 1, or a ``TypeError``/``ValueError`` naming it."""
-    if isinstance(num_envs, bool) or not isinstance(num_envs, int | np.integer):
-        raise TypeError(f"`num_envs` must be an int >= 1, got {num_envs!r}")
-    if num_envs < 1:
-        raise ValueError(f"`num_envs` must be >= 1, got {num_envs}")
-    return int(num_envs)
+    return check_int("num_envs", num_envs, 1)

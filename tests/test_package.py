@@ -5,6 +5,9 @@ import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 import gridmarket
 
 #: The console script installed next to this interpreter (works unactivated).
@@ -64,8 +67,37 @@ def test_no_generic_top_level_names_are_importable():
 
 
 def test_version_and_registered_ids():
+    import gymnasium as gym
+
     assert gridmarket.__version__
-    assert {spec.id for spec in gridmarket.GYMNASIUM_ENVS} >= {"HyperGrid-v0"}
+    ids = {spec.id for spec in gridmarket.GYMNASIUM_ENVS}
+    assert ids >= {"HyperGrid-v0", "GridMarket-v0", "BankContagion-v0"}
+    assert ids <= set(gym.registry)
+
+
+@pytest.mark.parametrize("spec", gridmarket.GYMNASIUM_ENVS, ids=lambda s: s.id)
+def test_every_registered_id_makes_resets_steps_and_passes_check_env(spec):
+    import gymnasium as gym
+    from gymnasium.utils.env_checker import check_env
+
+    for env_id in (spec.id, f"gridmarket:{spec.id}"):  # plain and module-qualified
+        env = gym.make(env_id)
+        obs, info = env.reset(seed=0)
+        assert env.observation_space.contains(obs)
+        env.action_space.seed(0)
+        obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
+        assert env.observation_space.contains(obs)
+        assert isinstance(float(reward), float) and np.isfinite(reward)
+        assert isinstance(terminated, bool) and isinstance(truncated, bool)
+        env.close()
+    check_env(gym.make(spec.id).unwrapped, skip_render_check=True)
+    if spec.vector_entry_point:
+        vector = gym.make_vec(
+            spec.id, num_envs=3, vectorization_mode="vector_entry_point"
+        )
+        obs, _ = vector.reset(seed=0)
+        assert vector.num_envs == 3 and vector.observation_space.contains(obs)
+        vector.close()
 
 
 def test_console_list_command():

@@ -1,36 +1,12 @@
-"""Options shared by the GridMarket-v0 tuned examples (not an example itself)."""
+"""Kept only for old imports; use ``gridmarket.envs.grid_market.scenarios``
+(``tuned_env_config``, ``TUNED_REWARD_TEMPERATURE``) and
+``gridmarket.scenario_args``. Nothing in the package imports this file."""
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
-from gridmarket.envs.grid_market.scenarios import ALL_SCENARIOS
-
-#: Per-scenario reward temperatures of the tuned examples. The oracles' predicted
-#: returns span very different ranges (gfc-2007: about +2..+10%, inflation-2022:
-#: -28..+73%), so one temperature cannot fit all: these make the best terminal
-#: states that random paths reach score log R of about 5-10. (The env's own default
-#: is 1.)
-REWARD_TEMPERATURE = {
-    "dotcom-2001": 0.25,
-    "gfc-2007": 0.01,
-    "inflation-2022": 2.5,
-    "synthetic-modes": 3.0,
-}
-
-
-def add_env_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", default="gfc-2007", choices=ALL_SCENARIOS)
-    parser.add_argument(
-        "--reward-temperature",
-        type=float,
-        default=None,
-        help="default: the scenario's entry in REWARD_TEMPERATURE",
-    )
-    parser.add_argument(
-        "--ood-mode", default="clip", choices=["clip", "penalty", "clip+penalty"]
-    )
+from gridmarket.envs.grid_market.scenarios import tuned_env_config
 
 
 def env_config(
@@ -38,18 +14,7 @@ def env_config(
     reward_temperature: float | None = None,
     ood_mode: str = "clip",
 ) -> dict[str, Any]:
-    """The GridMarket-v0 kwargs of an example."""
-    temperature = (
-        REWARD_TEMPERATURE[scenario]
-        if reward_temperature is None
-        else reward_temperature
+    """The GridMarket-v0 kwargs of an example (``tuned_env_config``)."""
+    return tuned_env_config(
+        scenario, reward_temperature=reward_temperature, ood_mode=ood_mode
     )
-    return {
-        "scenario": scenario,
-        "reward_temperature": temperature,
-        "ood_mode": ood_mode,
-    }
-
-
-def env_config_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    return env_config(args.scenario, args.reward_temperature, args.ood_mode)

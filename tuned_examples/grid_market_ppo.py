@@ -20,19 +20,15 @@ about 0.3 to about 15.4 on gfc-2007 (the oracle's corner optimum) and from about
 from __future__ import annotations
 
 import sys
-from typing import Any
 
-from ray.rllib.algorithms.ppo import PPOConfig
-
+from gridmarket.algorithms.baselines.ppo import grid_market_ppo_config
 from gridmarket.experiment import Metric, run_experiment, tuned_example_parser
-from gridmarket.tuned_examples._grid_market import add_env_args, env_config_from_args
+from gridmarket.scenario_args import add_scenario_args, env_config_from_args
 
 parser = tuned_example_parser(__doc__, default_iters=100)
-add_env_args(parser)
+add_scenario_args(parser)
 parser.set_defaults(no_stop_on_success=True)
 
-HORIZON = 12
-EPISODES_PER_ITERATION = 256
 EXPECTED_RETURN = {
     "gfc-2007": 0.4,
     "dotcom-2001": 0.8,
@@ -42,35 +38,13 @@ EXPECTED_RETURN = {
 PROGRESS = ("env_runners/num_episodes_lifetime",)
 
 
-def build_config(env_config: dict[str, Any]) -> PPOConfig:
-    return (
-        PPOConfig()
-        # The module id form imports gridmarket in remote env runners too.
-        .environment(
-            "gridmarket:GridMarket-v0", env_config=env_config, clip_actions=True
-        )
-        .env_runners(
-            num_envs_per_env_runner=16, gym_env_vectorize_mode="vector_entry_point"
-        )
-        .training(
-            gamma=1.0,
-            lambda_=0.95,
-            lr=3e-4,
-            train_batch_size_per_learner=EPISODES_PER_ITERATION * HORIZON,
-            minibatch_size=256,
-            num_epochs=8,
-        )
-        .rl_module(model_config={"fcnet_hiddens": [256, 256]})
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     success = Metric(
         "env_runners/episode_return_mean", EXPECTED_RETURN[args.scenario], mode="max"
     )
     return run_experiment(
-        build_config(env_config_from_args(args)),
+        grid_market_ppo_config(env_config_from_args(args)),
         args,
         name="grid_market_ppo",
         success=success,

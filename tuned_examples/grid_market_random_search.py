@@ -22,10 +22,10 @@ import sys
 
 from gridmarket.algorithms.baselines import RandomSearch
 from gridmarket.experiment import Metric, run_experiment, tuned_example_parser
-from gridmarket.tuned_examples._grid_market import add_env_args, env_config_from_args
+from gridmarket.scenario_args import add_scenario_args, env_config_from_args
 
 parser = tuned_example_parser(__doc__, default_iters=100)
-add_env_args(parser)
+add_scenario_args(parser)
 parser.set_defaults(no_stop_on_success=True)
 
 EXPECTED_TOP_K = {

@@ -20,14 +20,13 @@ it settles on one of the four modes (log R 3-9 depending on the seed).
 from __future__ import annotations
 
 import sys
-from typing import Any
 
-from gridmarket.algorithms.reinforce import ReinforceConfig
+from gridmarket.algorithms.reinforce.presets import grid_market_reinforce_config
 from gridmarket.experiment import Metric, run_experiment, tuned_example_parser
-from gridmarket.tuned_examples._grid_market import add_env_args, env_config_from_args
+from gridmarket.scenario_args import add_scenario_args, env_config_from_args
 
 parser = tuned_example_parser(__doc__, default_iters=100)
-add_env_args(parser)
+add_scenario_args(parser)
 parser.set_defaults(no_stop_on_success=True)
 
 EXPECTED_LOG_REWARD = {
@@ -39,29 +38,11 @@ EXPECTED_LOG_REWARD = {
 PROGRESS = ("num_trajectories_sampled_lifetime", "reinforce_loss", "log_reward_max")
 
 
-def build_config(env_config: dict[str, Any]) -> ReinforceConfig:
-    """On-policy REINFORCE: no replay and no exploration noise (both would bias it)."""
-    return (
-        ReinforceConfig()
-        .environment("GridMarket-v0", env_config=env_config)
-        .training(
-            batch_size=16, updates_per_iteration=16, lr=1e-3, exploration_epsilon=0.0
-        )
-        .rl_module(
-            model_config={
-                "fcnet_hiddens": [256, 256],
-                "num_components": 15,
-                "bounded_actions": True,
-            }
-        )
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     success = Metric("log_reward_mean", EXPECTED_LOG_REWARD[args.scenario], mode="max")
     return run_experiment(
-        build_config(env_config_from_args(args)),
+        grid_market_reinforce_config(env_config_from_args(args)),
         args,
         name="grid_market_reinforce",
         success=success,

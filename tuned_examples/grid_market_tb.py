@@ -37,17 +37,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gridmarket.algorithms.tb import TB, TBConfig
+from gridmarket.algorithms.tb import TB
+from gridmarket.algorithms.tb.presets import grid_market_tb_config as build_config
 from gridmarket.experiment import (
     Metric,
     fit_experiment,
     report_experiment,
     tuned_example_parser,
 )
-from gridmarket.tuned_examples._grid_market import add_env_args, env_config_from_args
+from gridmarket.scenario_args import add_scenario_args, env_config_from_args
 
 parser = tuned_example_parser(__doc__, default_iters=100)
-add_env_args(parser)
+add_scenario_args(parser)
 parser.add_argument(
     "--summary-paths", type=int, default=1024, help="paths to summarize"
 )
@@ -55,7 +56,7 @@ parser.add_argument(
     "--replay-per-fresh",
     type=int,
     default=None,
-    help="replayed trajectories per fresh one (default: REPLAY_PER_FRESH's entry)",
+    help="replayed trajectories per fresh one (default: gridmarket.algorithms.tb.presets.REPLAY_PER_FRESH)",
 )
 parser.set_defaults(
     no_stop_on_success=True
@@ -68,44 +69,7 @@ EXPECTED_LOG_REWARD = {
     "inflation-2022": 2.0,
     "synthetic-modes": 2.5,
 }
-#: Replayed trajectories per fresh one in each step, per scenario (default 1).
-#: Measured at equal oracle budget (BENCHMARKS.md): 3:1 replay doubles the
-#: distinct severe scenarios TB finds on synthetic-modes but costs a third of
-#: them on gfc-2007, whose sharp reward (T = 0.01) favours fresh on-policy paths.
-REPLAY_PER_FRESH = {"synthetic-modes": 3}
 PROGRESS = ("num_trajectories_sampled_lifetime", "tb_loss", "log_z", "log_reward_max")
-
-
-def build_config(
-    env_config: dict[str, Any], replay_per_fresh: int | None = None
-) -> TBConfig:
-    """TB for GridMarket-v0: 2x256 trunk, 15 Beta components per variable, learned
-    P_B, FIFO replay of 5,000 trajectories (``replay_per_fresh`` replayed per fresh
-    one; default: the scenario's entry in REPLAY_PER_FRESH), log Z warm-started."""
-    if replay_per_fresh is None:
-        replay_per_fresh = REPLAY_PER_FRESH.get(env_config.get("scenario"), 1)
-    return (
-        TBConfig()
-        .environment("GridMarket-v0", env_config=env_config)
-        .training(
-            batch_size=16,
-            updates_per_iteration=16,
-            lr=1e-3,
-            lr_logz=0.01,
-            init_log_z="estimate",
-            backward_policy="learned",
-            exploration_epsilon=0.05,
-            replay_buffer_capacity=5000,
-            replay_batch_size=16 * replay_per_fresh,
-        )
-        .rl_module(
-            model_config={
-                "fcnet_hiddens": [256, 256],
-                "num_components": 15,
-                "bounded_actions": True,
-            }
-        )
-    )
 
 
 def summarize_best_checkpoint(result: Any, num_paths: int, seed: int) -> None:

@@ -1,9 +1,25 @@
 """Search baselines for continuous DAG envs (GridMarket-v0), as Tune Trainables:
 random search and Metropolis-Hastings over paths. Both spend exactly one oracle
-call per scored path, like the learned samplers."""
+call per scored path, like the learned samplers.
 
-from gridmarket.algorithms.baselines.mcmc import PathMCMC
-from gridmarket.algorithms.baselines.paths import PathBatch, PathScorer
-from gridmarket.algorithms.baselines.random_search import RandomSearch
+The Trainables (Ray Tune) import on first use, so ``paths`` stays numpy-only.
+"""
 
-__all__ = ["PathBatch", "PathMCMC", "PathScorer", "RandomSearch"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "PathBatch": "paths",
+    "PathMCMC": "mcmc",
+    "PathScorer": "paths",
+    "RandomSearch": "random_search",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)

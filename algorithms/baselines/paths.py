@@ -5,6 +5,8 @@ increment is ``low(x) + (high(x) - low(x)) * u`` with the same state-dependent
 bounds as TB's bounded forward policy, so every ``u`` is a valid in-box path and
 the uniform ``u`` is the uniform random policy. Scoring a path steps the native
 vector env, so the oracle is called exactly once per path, at its end.
+
+numpy-only at import: the env (gymnasium) is built when a :class:`PathScorer` is.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from gridmarket.algorithms.tb.env_runner import make_gflownet_vector_env
 
 
 @dataclass
@@ -75,13 +75,37 @@ def load_paths(
     return paths, int(state["oracle_calls"])
 
 
+def make_path_vector_env(env: Any, width: int, env_config: dict[str, Any]) -> Any:
+    """The native vector env of ``env``: a Gymnasium id with a
+    ``vector_entry_point`` (``"GridMarket-v0"``), or a callable taking
+    ``env_config | {"num_envs": width}``. It must expose ``max_trajectory_length``."""
+    if callable(env):
+        vector_env = env({**env_config, "num_envs": width})
+    elif isinstance(env, str):
+        import gymnasium as gym
+
+        vector_env = gym.make_vec(
+            env, num_envs=width, vectorization_mode="vector_entry_point", **env_config
+        )
+    else:
+        raise TypeError(f"`env` must be a Gymnasium id or a callable, got {env!r}")
+    if not isinstance(
+        getattr(vector_env.unwrapped, "max_trajectory_length", None), int
+    ):
+        raise TypeError(
+            f"paths need a vector env with an int `max_trajectory_length`; "
+            f"{type(vector_env.unwrapped).__name__} (from env={env!r}) has none"
+        )
+    return vector_env
+
+
 class PathScorer:
     """Rolls unit-parameterized paths through a native vector env of width W."""
 
     def __init__(self, env: Any, env_config: dict[str, Any], width: int) -> None:
         if isinstance(width, bool) or not isinstance(width, int) or width < 1:
             raise ValueError(f"path batch width must be an int >= 1, got {width!r}")
-        self.env = make_gflownet_vector_env(env, width, dict(env_config))
+        self.env = make_path_vector_env(env, width, dict(env_config))
         unwrapped = self.env.unwrapped
         self.width = width
         self.horizon = int(unwrapped.max_trajectory_length)

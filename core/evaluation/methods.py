@@ -8,7 +8,8 @@ search, then ``samples`` more on the evaluation set it is judged on:
 - ``random_search``: ``samples`` fresh uniform random paths;
 - ``mcmc``: the chains' states over the next ``samples / num_chains`` steps.
 
-The configs are the tuned examples' own (``gridmarket.tuned_examples``).
+The configs are the tuned examples' own presets (``gridmarket.algorithms.tb.presets``,
+``...reinforce.presets``, ``...baselines.ppo``).
 """
 
 from __future__ import annotations
@@ -73,13 +74,14 @@ def _run_trajectory_algorithm(
     seed: int,
     replay_per_fresh: int | None = None,
 ) -> tuple[PathBatch, int, float]:
+    from gridmarket.algorithms.reinforce.presets import grid_market_reinforce_config
+    from gridmarket.algorithms.tb.presets import grid_market_tb_config
     from gridmarket.evaluation.sampling import sample_trajectory_paths
-    from gridmarket.tuned_examples import grid_market_reinforce, grid_market_tb
 
     if method == "tb":
-        config = grid_market_tb.build_config(env_config, replay_per_fresh)
+        config = grid_market_tb_config(env_config, replay_per_fresh)
     else:
-        config = grid_market_reinforce.build_config(env_config)
+        config = grid_market_reinforce_config(env_config)
     algo = config.debugging(seed=seed).build_algo()
     try:
         start, calls = time.perf_counter(), 0
@@ -97,10 +99,10 @@ def _run_trajectory_algorithm(
 def _run_ppo(
     method: str, env_config: dict[str, Any], budget: int, samples: int, seed: int
 ) -> tuple[PathBatch, int, float]:
+    from gridmarket.algorithms.baselines.ppo import grid_market_ppo_config
     from gridmarket.evaluation.sampling import sample_rllib_episode_paths
-    from gridmarket.tuned_examples import grid_market_ppo
 
-    config = grid_market_ppo.build_config(env_config).debugging(seed=seed)
+    config = grid_market_ppo_config(env_config).debugging(seed=seed)
     algo = config.env_runners(num_env_runners=0).build_algo()  # sample in-process
     try:
         start, episodes = time.perf_counter(), 0

@@ -27,6 +27,7 @@ from gridmarket.evaluation.report import (
     tail_threshold_from_random_paths,
 )
 from gridmarket.experiment import format_table
+from gridmarket.scenario_args import add_scenario_args, env_config_from_args
 from gridmarket.tracking import (
     config_params,
     log_batched,
@@ -46,12 +47,10 @@ SYNTHETIC_METRICS = ("modes_recovered", "near_mode_share")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from gridmarket.tuned_examples._grid_market import add_env_args
-
     parser = argparse.ArgumentParser(
         prog="gridmarket evaluate", description=__doc__.split("\n\n")[0]
     )
-    add_env_args(parser)
+    add_scenario_args(parser)
     parser.add_argument(
         "--budget", type=int, default=16_384, help="oracle calls per method"
     )
@@ -64,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--tb-replay-per-fresh",
         type=int,
         default=None,
-        help="TB's replayed trajectories per fresh one; default: the tuned "
-        "example's REPLAY_PER_FRESH for the scenario",
+        help="TB's replayed trajectories per fresh one; default: the scenario's "
+        "entry in gridmarket.algorithms.tb.presets.REPLAY_PER_FRESH",
     )
     parser.add_argument("--out-dir", default="evaluation")
     parser.add_argument("--mlflow-uri", default=None)
@@ -91,7 +90,6 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     import ray
 
     from gridmarket.envs.grid_market.scenarios import get_scenario
-    from gridmarket.tuned_examples._grid_market import env_config_from_args
 
     if not ray.is_initialized():
         ray.init(

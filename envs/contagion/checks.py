@@ -6,43 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from gridmarket.envs.common import check_float, check_int
 
-def check_int(name: str, value: Any, minimum: int) -> int:
-    """``value`` as an int ``>= minimum``, or a ``TypeError``/``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(
-            f"`{name}` must be an int >= {minimum}, got {value!r} of type "
-            f"{type(value).__name__}"
-        )
-    if value < minimum:
-        raise ValueError(f"`{name}` must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def check_float(
-    name: str,
-    value: Any,
-    low: float = -np.inf,
-    high: float = np.inf,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> float:
-    """``value`` as a finite float in the stated interval, or a clear error."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise TypeError(
-            f"`{name}` must be a float, got {value!r} of type {type(value).__name__}"
-        )
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"`{name}` must be finite, got {value}")
-    below = value <= low if low_open else value < low
-    above = value >= high if high_open else value > high
-    if below or above:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        raise ValueError(f"`{name}` must be in {left}{low}, {high}{right}, got {value}")
-    return value
+__all__ = ["check_float", "check_int", "check_nonnegative", "check_vector"]
 
 
 def check_vector(name: str, value: Any, n: int | None = None) -> np.ndarray:

@@ -11,6 +11,7 @@ from gymnasium import spaces
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
+from gridmarket.envs.common import check_render_mode
 from gridmarket.envs.contagion import core, observation
 from gridmarket.envs.contagion.checks import check_int
 from gridmarket.envs.contagion.params import ContagionParams
@@ -123,11 +124,7 @@ class ContagionEnv(ParallelEnv):
             max_steps=max_steps,
         )
         self.scenario = get_scenario(scenario)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
+        check_render_mode(render_mode, self.metadata["render_modes"])
         self.render_mode = render_mode
         self.possible_agents = [f"bank_{i}" for i in range(num_banks)]
         self.agents: list[str] = []

@@ -9,6 +9,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from gridmarket.envs.common import check_render_mode
 from gridmarket.envs.contagion import core, observation
 from gridmarket.envs.contagion.baselines import Policy, make_policy
 from gridmarket.envs.contagion.checks import check_int
@@ -82,11 +83,7 @@ class BankContagionEnv(gym.Env):
         self.scenario = get_scenario(scenario)
         self._opponents_spec = opponents
         self.opponents = make_policy(opponents)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
+        check_render_mode(render_mode, self.metadata["render_modes"])
         self.render_mode = render_mode
         self.observation_space = spaces.Box(
             observation.OBSERVATION_LOW,

@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from gridmarket.envs.common import check_float, check_int
+
 N_FEATURES = 6
 ACTION_BOUND = 30.0
 #: Finite observation bounds of x in the penalty mode (10x the training half-width).
@@ -35,16 +37,6 @@ class OracleLike(Protocol):
     def predict(self, states: np.ndarray) -> np.ndarray: ...
 
     def ood_distance(self, states: np.ndarray) -> np.ndarray: ...
-
-
-def _check_number(name: str, value: Any, *, minimum: float, strict: bool) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise TypeError(f"GridMarket `{name}` must be a float, got {value!r}")
-    allowed = f"> {minimum:g}" if strict else f">= {minimum:g}"
-    if not np.isfinite(value) or (value <= minimum if strict else value < minimum):
-        raise ValueError(
-            f"GridMarket `{name}` must be finite and {allowed}, got {value}"
-        )
 
 
 def _check_vector(name: str, value: Any) -> np.ndarray:
@@ -79,18 +71,9 @@ class GridMarketParams:
     ood_penalty: float = 1.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.horizon, bool) or not isinstance(
-            self.horizon, int | np.integer
-        ):
-            raise TypeError(
-                f"GridMarket `horizon` must be an int >= 1, got {self.horizon!r}"
-            )
-        if self.horizon < 1:
-            raise ValueError(f"GridMarket `horizon` must be >= 1, got {self.horizon}")
-        _check_number(
-            "reward_temperature", self.reward_temperature, minimum=0.0, strict=True
-        )
-        _check_number("ood_penalty", self.ood_penalty, minimum=0.0, strict=False)
+        check_int("horizon", self.horizon, 1)
+        check_float("reward_temperature", self.reward_temperature, 0.0, low_open=True)
+        check_float("ood_penalty", self.ood_penalty, 0.0)
         if self.ood_mode not in OOD_MODES:
             raise ValueError(
                 f"GridMarket `ood_mode` must be one of {list(OOD_MODES)}, got "

@@ -8,6 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from gridmarket.envs.common import check_render_mode
 from gridmarket.envs.grid_market import core
 from gridmarket.envs.grid_market.scenarios import DEFAULT_SCENARIO, make_params
 
@@ -128,11 +129,7 @@ class GridMarketEnv(GridMarketDAG, gym.Env):
         ood_penalty: float = 1.0,
         render_mode: str | None = None,
     ) -> None:
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
+        check_render_mode(render_mode, self.metadata["render_modes"])
         self.params, self.oracle = make_params(
             scenario,
             horizon=horizon,

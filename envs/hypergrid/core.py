@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gridmarket.envs.common import check_float, check_int
+
 
 @dataclass(frozen=True)
 class HyperGridParams:
@@ -35,35 +37,11 @@ class HyperGridParams:
     R2: float = 2.0
 
     def __post_init__(self) -> None:
-        for name, minimum in (("ndim", 1), ("height", 2)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer):
-                raise TypeError(
-                    f"HyperGrid `{name}` must be an int >= {minimum}, got {value!r} "
-                    f"of type {type(value).__name__}"
-                )
-            if value < minimum:
-                raise ValueError(
-                    f"HyperGrid `{name}` must be >= {minimum}, got {value}"
-                )
-        for name in ("R0", "R1", "R2"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(
-                value, int | float | np.number
-            ):
-                raise TypeError(f"HyperGrid `{name}` must be a float, got {value!r}")
-            if not np.isfinite(value):
-                raise ValueError(f"HyperGrid `{name}` must be finite, got {value}")
-        if self.R0 <= 0:
-            raise ValueError(
-                f"HyperGrid `R0` must be > 0 so that every state has positive reward, "
-                f"got R0={self.R0}"
-            )
-        for name in ("R1", "R2"):
-            if getattr(self, name) < 0:
-                raise ValueError(
-                    f"HyperGrid `{name}` must be >= 0, got {getattr(self, name)}"
-                )
+        check_int("ndim", self.ndim, 1)
+        check_int("height", self.height, 2)
+        check_float("R0", self.R0, 0.0, low_open=True)  # every state reachable
+        check_float("R1", self.R1, 0.0)
+        check_float("R2", self.R2, 0.0)
         if self.height**self.ndim > 50_000_000:
             raise ValueError(
                 f"HyperGrid with height={self.height}, ndim={self.ndim} has "

@@ -8,6 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from gridmarket.envs.common import check_render_mode
 from gridmarket.envs.hypergrid import core
 from gridmarket.envs.hypergrid.exact import ExactDistribution
 
@@ -102,11 +103,7 @@ class HyperGridEnv(gym.Env):
         self.params = core.HyperGridParams(
             ndim=ndim, height=height, R0=R0, R1=R1, R2=R2
         )
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
+        check_render_mode(render_mode, self.metadata["render_modes"])
         self.render_mode = render_mode
         self.observation_space, self.action_space = hypergrid_spaces(self.params)
         self._state: np.ndarray | None = None

@@ -1,17 +1,17 @@
 """The tuned-example harness end to end: CLI, --as-test, and surviving a crash."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import mlflow
 import pytest
 
 from gridmarket.algorithms.tb import TB
-from gridmarket.experiment import Metric, format_table, run_experiment
+from gridmarket.experiment import CRASH_ENV, Metric, format_table, run_experiment
 from gridmarket.tuned_examples import hypergrid_tb
 
 #: The console script installed next to this interpreter (works unactivated).
@@ -113,76 +113,72 @@ def test_as_test_fails_when_the_result_is_not_reached(ray_session, tmp_path, cap
     )
 
 
-def test_checkpoints_and_mlflow_run_survive_a_crash(ray_session, tmp_path):
-    command = [
-        sys.executable,
-        "-m",
-        "gridmarket.tuned_examples.hypergrid_tb",
-        "--ndim",
-        "2",
-        "--height",
-        "4",
-        "--stop-iters",
-        "100000",
-        "--no-stop-on-success",
-        "--checkpoint-freq",
-        "3",
-    ]
-    log = open(tmp_path / "log.txt", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        command,
-        cwd=tmp_path,
-        env=SUBPROCESS_ENV,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+#: A tiny HyperGrid run, checkpointed every 3 iterations, 9 iterations in all.
+CRASH_RUN = (
+    *("train", "hypergrid_tb", "--ndim", "2", "--height", "4"),
+    *("--stop-iters", "9", "--no-stop-on-success", "--checkpoint-freq", "3"),
+)
+
+
+def run_until_crash(*args, cwd, at_iteration):
+    """The console script, SIGKILLed with its whole process group (driver, Ray,
+    trainables) right after it reports ``at_iteration``; its output."""
+    out = subprocess.run(
+        [GRIDMARKET, *args],
+        cwd=cwd,
+        env={**SUBPROCESS_ENV, CRASH_ENV: str(at_iteration)},
+        capture_output=True,
+        text=True,
+        timeout=300,
         start_new_session=True,
     )
-    try:
-        reported = wait_for_progress(tmp_path, min_steps=8, timeout_s=180)
-    finally:
-        os.killpg(
-            proc.pid, signal.SIGKILL
-        )  # the crash: driver, Ray and trainable at once
-        proc.wait()
-        log.close()
+    assert out.returncode == -signal.SIGKILL, out.stdout[-3000:] + out.stderr[-3000:]
+    return out.stdout
+
+
+def printed_iterations(stdout):
+    return [int(m) for m in re.findall(r"\] iter +(\d+) \|", stdout)]
+
+
+def tear_like_a_kill_mid_write(complete: Path, torn: Path):
+    """What a SIGKILL during Tune's copy of a checkpoint leaves: the folder with
+    the first files copied, one of them cut short, the rest missing."""
+    files = sorted(f for f in complete.rglob("*") if f.is_file())
+    for f in files[: len(files) // 2]:
+        target = torn / f.relative_to(complete)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(f.read_bytes())
+    target.write_bytes(f.read_bytes()[: max(1, f.stat().st_size // 2)])
+
+
+def test_resume_after_crashes_takes_the_last_complete_checkpoint(tmp_path):
+    # Crash 1: between checkpoints (iteration 5; the checkpoint holds 3).
+    first = run_until_crash(*CRASH_RUN, cwd=tmp_path, at_iteration=5)
+    assert printed_iterations(first) == [1, 2, 3, 4, 5]
     client, runs = mlflow_runs(tmp_path)
-    assert len(runs) == 1 and runs[0].info.status == "RUNNING"  # never closed, not lost
-    history = client.get_metric_history(runs[0].info.run_id, "l1_distance")
-    assert len(history) >= reported >= 8
-    checkpoints = sorted(
-        (tmp_path / "ray_results").glob("hypergrid_tb_*/*/checkpoint_*")
-    )
-    assert checkpoints, (tmp_path / "log.txt").read_text()[-2000:]
-    algo = TB.from_checkpoint(checkpoints[-1])
+    assert len(runs) == 1 and runs[0].info.status == "RUNNING"  # not lost
+    assert len(client.get_metric_history(runs[0].info.run_id, "l1_distance")) == 5
+    (trial_dir,) = (tmp_path / "ray_results").glob("hypergrid_tb_*/*_00000_*")
+    checkpoints = sorted(trial_dir.glob("checkpoint_*"))
+    # Crash 2, as it lands: during the write of the next checkpoint.
+    torn_next = trial_dir / f"checkpoint_{len(checkpoints):06d}"
+    tear_like_a_kill_mid_write(checkpoints[-1], torn_next)
+    # Crash 3: the resumed run, killed after writing checkpoint 6 over the torn one.
+    second = run_until_crash(*CRASH_RUN, "--resume", cwd=tmp_path, at_iteration=8)
+    assert printed_iterations(second) == [4, 5, 6, 7, 8]  # from 3: lost 4-5
+    third = run_gridmarket(*CRASH_RUN, "--resume", cwd=tmp_path)
+    assert printed_iterations(third.stdout) == [7, 8, 9]  # from 6: lost 7-8
+    client, runs = mlflow_runs(tmp_path)
+    assert [run.info.status for run in runs] == ["FINISHED"]  # one run throughout
+    steps = {
+        m.step for m in client.get_metric_history(runs[0].info.run_id, "l1_distance")
+    }
+    assert steps == set(range(1, 10))
+    algo = TB.from_checkpoint(sorted(trial_dir.glob("checkpoint_00000*"))[-1])
     try:
-        saved_iteration = algo.iteration
-        assert saved_iteration >= 3 and saved_iteration % 3 == 0
-        result = algo.train()
+        assert algo.iteration == 9
     finally:
         algo.stop()
-    assert result["training_iteration"] == saved_iteration + 1
-
-
-def wait_for_progress(directory: Path, *, min_steps: int, timeout_s: float) -> int:
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        time.sleep(1.0)
-        if not (directory / "mlflow.db").exists():
-            continue
-        try:
-            client, runs = mlflow_runs(directory)
-            steps = (
-                len(client.get_metric_history(runs[0].info.run_id, "l1_distance"))
-                if runs
-                else 0
-            )
-        except Exception:  # the store may be mid-creation
-            continue
-        if steps >= min_steps and list(directory.glob("ray_results/*/*/checkpoint_*")):
-            return steps
-    raise AssertionError(
-        f"no progress within {timeout_s}s: {(directory / 'log.txt').read_text()[-2000:]}"
-    )
 
 
 def test_metric_and_table_helpers():

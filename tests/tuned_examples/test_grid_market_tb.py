@@ -1,10 +1,11 @@
-"""The GridMarket TB tuned example's per-scenario settings."""
+"""The GridMarket TB tuned example's per-scenario settings (its presets)."""
 
 import pytest
 
+from gridmarket.algorithms.tb.presets import REPLAY_PER_FRESH
 from gridmarket.envs.grid_market.scenarios import ALL_SCENARIOS
-from gridmarket.tuned_examples._grid_market import env_config
-from gridmarket.tuned_examples.grid_market_tb import REPLAY_PER_FRESH, build_config
+from gridmarket.envs.grid_market.scenarios import tuned_env_config as env_config
+from gridmarket.tuned_examples.grid_market_tb import build_config
 
 
 @pytest.mark.parametrize("scenario", ALL_SCENARIOS)

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
+from gridmarket.envs.grid_market.scenarios import tuned_env_config
 from gridmarket.evaluation.methods import METHODS, run_method
-from gridmarket.tuned_examples._grid_market import env_config
 
-ENV = env_config("synthetic-modes")
+ENV = tuned_env_config("synthetic-modes")
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -68,7 +68,7 @@ def test_observe_copies_state(grid2x8):
         ({"ndim": 0}, ValueError, "`ndim` must be >= 1, got 0"),
         ({"height": 1}, ValueError, "`height` must be >= 2, got 1"),
         ({"R0": 0.0}, ValueError, "`R0` must be > 0"),
-        ({"R0": -1.0}, ValueError, "R0=-1.0"),
+        ({"R0": -1.0}, ValueError, "`R0` must be > 0, got -1.0"),
         ({"R1": -0.5}, ValueError, "`R1` must be >= 0, got -0.5"),
         ({"R2": float("nan")}, ValueError, "`R2` must be finite, got nan"),
         ({"ndim": 2.5}, TypeError, "`ndim` must be an int >= 1, got 2.5"),
