@@ -36,13 +36,6 @@ LAYERS = {
 CORE_LAYER = 3
 LAYER_NAMES = ["oracles", "envs", "algorithms", "core", "tuned_examples"]
 
-#: Edges that break the order and have an owner fixing them. Each entry must still
-#: exist (see test_known_violations_are_still_there): delete it with the fix.
-KNOWN_VIOLATIONS = {
-    # registers the envs by importing the top-level package (lead, issue 7 item 2)
-    ("gridmarket.algorithms.tb.env_runner", "gridmarket"),
-}
-
 #: Modules that must stay free of the heavy stack, and what they must not load.
 PURE_MODULES = (
     "gridmarket.envs.grid_market.core",
@@ -148,18 +141,10 @@ def test_the_order_check_catches_upward_and_tuned_example_edges(tmp_path, monkey
 
 
 def test_imports_follow_oracles_envs_algorithms_core_tuned_examples():
-    unexpected = violations() - KNOWN_VIOLATIONS
+    unexpected = violations()
     assert not unexpected, (
         "imports against the order oracles <- envs <- algorithms <- core <- "
         "tuned_examples (nothing imports a tuned example):\n" + describe(unexpected)
-    )
-
-
-def test_known_violations_are_still_there():
-    fixed = KNOWN_VIOLATIONS - violations()
-    assert not fixed, (
-        "fixed, so delete from KNOWN_VIOLATIONS in tests/test_architecture.py:\n"
-        + describe(fixed)
     )
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import sys
 
-from gridmarket.algorithms.tb import TBConfig
+from gridmarket.algorithms.tb.presets import hypergrid_tb_config as build_config
 from gridmarket.experiment import Metric, run_experiment, tuned_example_parser
 
 parser = tuned_example_parser(__doc__, default_iters=500)
@@ -42,29 +42,6 @@ parser.add_argument("--batch-size", type=int, default=16, help="trajectories per
 
 SUCCESS = Metric("l1_distance_mean10", 0.05, mode="min")
 PROGRESS = ("num_trajectories_sampled_lifetime", "tb_loss", "log_z", "l1_distance")
-
-
-def build_config(
-    ndim: int = 4, height: int = 8, batch_size: int = 16, decay: int = 80_000
-) -> TBConfig:
-    """TB with torchgfn's network (2x256 MLP, learned P_B sharing the trunk) and
-    Adam rates 1e-3 (policies) / 0.1 (log Z), both decayed linearly to a tenth over
-    the first ``decay`` trajectories."""
-    return (
-        TBConfig()
-        .environment("HyperGrid-v0", env_config={"ndim": ndim, "height": height})
-        .training(
-            batch_size=batch_size,
-            updates_per_iteration=16,
-            lr=[[0, 1e-3], [decay, 1e-4]],
-            lr_logz=[[0, 0.1], [decay, 0.01]],
-            backward_policy="learned",
-            exploration_epsilon=0.0,
-        )
-        .rl_module(
-            model_config={"fcnet_hiddens": [256, 256], "fcnet_activation": "relu"}
-        )
-    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,3 +47,26 @@ def grid_market_tb_config(
             }
         )
     )
+
+
+def hypergrid_tb_config(
+    ndim: int = 4, height: int = 8, batch_size: int = 16, decay: int = 80_000
+) -> TBConfig:
+    """TB with torchgfn's network (2x256 MLP, learned P_B sharing the trunk) and
+    Adam rates 1e-3 (policies) / 0.1 (log Z), both decayed linearly to a tenth over
+    the first ``decay`` trajectories."""
+    return (
+        TBConfig()
+        .environment("HyperGrid-v0", env_config={"ndim": ndim, "height": height})
+        .training(
+            batch_size=batch_size,
+            updates_per_iteration=16,
+            lr=[[0, 1e-3], [decay, 1e-4]],
+            lr_logz=[[0, 0.1], [decay, 0.01]],
+            backward_policy="learned",
+            exploration_epsilon=0.0,
+        )
+        .rl_module(
+            model_config={"fcnet_hiddens": [256, 256], "fcnet_activation": "relu"}
+        )
+    )

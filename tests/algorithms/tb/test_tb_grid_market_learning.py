@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from gridmarket.algorithms.tb.presets import grid_market_tb_config as build_config
+from gridmarket.envs.grid_market.scenarios import tuned_env_config as env_config
 from gridmarket.evaluation.sampling import sample_trajectory_paths
-from gridmarket.tuned_examples._grid_market import env_config
-from gridmarket.tuned_examples.grid_market_tb import build_config
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gridmarket.tuned_examples.hypergrid_tb import build_config
+from gridmarket.algorithms.tb.presets import hypergrid_tb_config as build_config
 
 pytestmark = pytest.mark.slow
 
