@@ -18,6 +18,13 @@ ROUTINE_NOTICES: tuple[tuple[str, str], ...] = (
     ("ray.rllib.algorithms.algorithm_config", "You are running "),
     # Tune's system monitor on machines without GPUs.
     ("ray.tune.utils.util", "Install gputil for GPU system monitoring."),
+    # RLlib 2.60's own RLModule.__init__ builds the deprecated RLModuleConfig for
+    # every module, whatever constructor the caller used (rl_module.py, line 463):
+    # PPO's modules print it too, and no user code can avoid it.
+    (
+        "ray._common.deprecation",
+        "DeprecationWarning: `RLModule(config=[RLModuleConfig object])`",
+    ),
     # Ray 2.60 turns token auth on for a local instance and says so each run.
     (
         "ray._private.authentication.authentication_token_setup",
