@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,9 +11,9 @@ from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
 from gridmarket.envs.contagion import core, observation
-from gridmarket.envs.contagion.checks import check_int
 from gridmarket.envs.contagion.params import ContagionParams
-from gridmarket.envs.contagion.scenarios import ScenarioParams, get_scenario
+from gridmarket.envs.contagion.scenarios import ScenarioParams
+from gridmarket.envs.contagion.settings import world_settings
 
 
 def global_state_space(params: ContagionParams) -> spaces.Box:
@@ -73,26 +72,32 @@ class ContagionEnv(ParallelEnv):
     μ = 0.05, α_d = 1, λ = 0.5): profit is the change in book equity over initial
     equity, liquidity the liquidity-coverage ratio in [0, 1], default 1 in the step
     the bank defaults, systemic risk the stress index (share of system equity lost).
-    Defaulted banks get 0.
 
     ## Starting State
     A new network and balance sheets drawn from the reset seed (``generator.py``).
 
     ## Episode End
-    Defaults are absorbing: a defaulted bank stays in ``agents`` with the alive flag
-    0 and zero reward until the episode ends. All agents terminate when every bank
-    has defaulted; all are truncated after ``max_steps`` steps.
+    A bank that defaults is done: ``terminations[bank]`` is True in the step it
+    defaults (with its default penalty in that step's reward) and it leaves
+    ``agents`` from the next step on. Defaults are absorbing. The episode ends when
+    every bank has defaulted, or after ``max_cycles`` steps, when the banks still
+    alive are truncated. ``state()`` keeps its fixed size: a dead bank's rows hold
+    its alive flag 0 and zeros for its own ratios.
 
     ## Arguments
-    ``contagion_v0.parallel_env(num_banks=30, scenario="normal", max_steps=100,
-    params=None, render_mode=None)``. ``scenario`` is one of ``normal``,
+    ``contagion_v0.parallel_env(num_banks=30, scenario="normal", max_cycles=100,
+    params=None, render_mode=None, *, liquidity_weight=None, default_penalty=None,
+    systemic_weight=None)``. ``scenario`` is one of ``normal``,
     ``liquidity_crisis``, ``asset_crash``, ``systemic`` or a ``ScenarioParams``;
-    ``params`` a ``ContagionParams`` whose ``num_banks`` and ``max_steps`` the two
-    arguments override. ``num_banks >= 2``. ``render_mode``: ``rgb_array``
-    (the network, defaulted banks red) or ``ansi``.
+    ``params`` a ``ContagionParams`` whose ``num_banks``, ``max_steps`` and, when
+    given, reward weights (μ, α_d, λ) the arguments override. ``num_banks >= 2``
+    (at most ``params.MAX_NUM_BANKS``). ``max_steps`` is a deprecated alias of
+    ``max_cycles``. ``render_mode``: ``rgb_array`` (the network, defaulted banks
+    red) or ``ansi``.
 
     ## Version History
-    - v0: initial version.
+    - v0: initial version; defaulted banks leave ``agents`` (they stayed in with
+      zero reward before), ``max_cycles`` replaces ``max_steps``.
     """
 
     metadata = {
@@ -106,30 +111,33 @@ class ContagionEnv(ParallelEnv):
         self,
         num_banks: int = 30,
         scenario: str | ScenarioParams = "normal",
-        max_steps: int = 100,
+        max_cycles: int | None = None,
         params: ContagionParams | None = None,
         render_mode: str | None = None,
+        *,
+        liquidity_weight: float | None = None,
+        default_penalty: float | None = None,
+        systemic_weight: float | None = None,
+        max_steps: int | None = None,
     ) -> None:
-        num_banks = check_int("num_banks", num_banks, 2)
-        max_steps = check_int("max_steps", max_steps, 1)
-        params = ContagionParams() if params is None else params
-        if not isinstance(params, ContagionParams):
-            raise TypeError(
-                f"`params` must be a ContagionParams, got {type(params).__name__}"
-            )
-        self.params = replace(
-            params,
-            network=replace(params.network, num_banks=num_banks),
+        self.params, self.scenario = world_settings(
+            num_banks=num_banks,
+            scenario=scenario,
+            max_cycles=max_cycles,
             max_steps=max_steps,
+            params=params,
+            liquidity_weight=liquidity_weight,
+            default_penalty=default_penalty,
+            systemic_weight=systemic_weight,
         )
-        self.scenario = get_scenario(scenario)
+        self.max_cycles = self.params.max_steps
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
                 f"render_mode must be one of {self.metadata['render_modes']} or None, "
                 f"got {render_mode!r}"
             )
         self.render_mode = render_mode
-        self.possible_agents = [f"bank_{i}" for i in range(num_banks)]
+        self.possible_agents = [f"bank_{i}" for i in range(self.params.num_banks)]
         self.agents: list[str] = []
         self._index = {agent: i for i, agent in enumerate(self.possible_agents)}
         self._observation_space = functools.cache(self._make_observation_space)
@@ -193,21 +201,24 @@ class ContagionEnv(ParallelEnv):
                 "ContagionEnv.step() called on a finished or un-reset episode; call reset() first"
             )
         matrix = self.action_matrix(actions)
+        acting = self.world.alive
         self.world, result = core.step(
             self.net, self.world, matrix, self.params, self.scenario, self._rng
         )
         self.last_result = result
         self._obs = observation.observe(self.net, self.world, self.params)
-        all_dead = not self.world.alive.any()
-        truncated = self.world.t >= self.params.max_steps and not all_dead
-        agents = self.agents
-        rewards = dict(zip(agents, result.rewards.tolist(), strict=True))
-        terminations = dict.fromkeys(agents, all_dead)
-        truncations = dict.fromkeys(agents, truncated)
+        alive = self.world.alive
+        truncated = self.world.t >= self.params.max_steps
+        agents, rows = self.agents, np.flatnonzero(acting)
+        obs = dict(zip(agents, self._obs[rows], strict=True))
+        rewards = dict(zip(agents, result.rewards[rows].tolist(), strict=True))
+        terminations = dict(zip(agents, (~alive[rows]).tolist(), strict=True))
+        truncations = dict(zip(agents, (alive[rows] & truncated).tolist(), strict=True))
         infos = {agent: {} for agent in agents}
-        obs = self._per_agent(self._obs)
-        if all_dead or truncated:
+        if truncated:
             self.agents = []
+        elif result.newly_defaulted.any():
+            self.agents = [self.possible_agents[i] for i in np.flatnonzero(alive)]
         return obs, rewards, terminations, truncations, infos
 
     def _per_agent(self, obs: np.ndarray) -> dict[str, np.ndarray]:
