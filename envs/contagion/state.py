@@ -118,16 +118,14 @@ class State:
 
     def copy(self) -> State:
         """A deep copy (every array copied)."""
-        return State(
-            **{
-                item.name: (
-                    value.copy()
-                    if isinstance(value := getattr(self, item.name), np.ndarray)
-                    else value
-                )
-                for item in fields(self)
+        clone = object.__new__(State)
+        clone.__dict__.update(
+            {
+                name: value.copy() if isinstance(value, np.ndarray) else value
+                for name, value in self.__dict__.items()
             }
         )
+        return clone
 
 
 def state_equal(a: State, b: State) -> bool:
