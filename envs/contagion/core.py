@@ -150,7 +150,9 @@ def step(
     acting = s.alive.copy()
     actions = check_actions(actions, net.num_banks) * acting[:, None]
     equity_start = s.book_equity.copy()
-    distress = metrics.distress(s.book_equity, net.initial_equity, s.alive)
+    distress = metrics.distress(
+        s.book_equity, net.initial_equity, s.alive, net.inverse_initial_equity
+    )
     shock = draw_shock(scenario, s.t, distress, net.initial_assets, rng)
     failing, pnl = _apply_shock(net, s, shock, params)
     active = s.alive & ~failing

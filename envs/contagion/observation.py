@@ -63,16 +63,12 @@ def neighbour_distress(net: Network, h: np.ndarray) -> tuple[np.ndarray, np.ndar
     """Mean and max distress ``[n]`` over each bank's network neighbours."""
     n = net.num_banks
     values = h[net.creditors]
-    degree = net.degree
-    mean = _ratio(np.bincount(net.debtors, weights=values, minlength=n), degree)
-    maximum = np.zeros(n)
-    has = degree > 0
-    if values.size:
-        reduced = np.maximum.reduceat(
-            values, np.minimum(net.neighbour_ptr[:-1], values.size - 1)
-        )
-        maximum[has] = reduced[has]
-    return mean, maximum
+    mean = np.bincount(net.debtors, weights=values, minlength=n) * net.inverse_degree
+    if not values.size:
+        return mean, np.zeros(n)
+    # reduceat over each bank's CSR row; isolated banks (no row) get 0
+    reduced = np.maximum.reduceat(values, net.neighbour_starts)
+    return mean, np.where(net.degree > 0, reduced, 0.0)
 
 
 def risk_weights(params: ContagionParams) -> np.ndarray:
@@ -141,7 +137,7 @@ def observe(net: Network, s: State, params: ContagionParams) -> np.ndarray:
     per_asset = _inverse(assets)
     out[1:11] *= per_asset
     out[0] = s.alive
-    out[11] = equity * _inverse(net.initial_equity)
+    out[11] = equity * net.inverse_initial_equity
     rwa = value @ weights[:2] + weights[2] * claims + weights[3] * collateral
     out[12] = equity * _inverse(rwa)
     out[13] = (s.forced_liquid + s.forced_capital) * per_asset
@@ -163,11 +159,12 @@ def _neighbour_rows(
     """Rows 14-17: mean and max neighbour distress, share of neighbours dead,
     distress weighted by the bank's claims on each counterparty."""
     n = net.num_banks
-    h = metrics.distress(equity, net.initial_equity, s.alive)
+    h = metrics.distress(
+        equity, net.initial_equity, s.alive, net.inverse_initial_equity
+    )
     out[14], out[15] = neighbour_distress(net, h)
-    inverse_degree = _inverse(net.degree.astype(np.float64))
     dead = ~s.alive[net.creditors]
-    out[16] = np.bincount(net.debtors, weights=dead, minlength=n) * inverse_degree
+    out[16] = np.bincount(net.debtors, weights=dead, minlength=n) * net.inverse_degree
     exposure = np.bincount(
         net.creditors, weights=s.interbank * h[net.debtors], minlength=n
     )
@@ -181,7 +178,7 @@ def _shared_rows(
     out[18] = s.prices[0] / net.fundamental_price[0]
     out[19] = s.prices[1] / net.fundamental_price[1]
     out[20] = s.last_return
-    out[21] = 1.0 - s.alive.mean()
+    out[21] = 1.0 - np.count_nonzero(s.alive) / net.num_banks
     num_ccps = s.ccp_cash.shape[0]
     ccp_owed = np.bincount(net.ccp_of, weights=owed, minlength=num_ccps)
     ccp_ratio = (s.ccp_cash - ccp_owed) * _inverse(ccp_owed)
