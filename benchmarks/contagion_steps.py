@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 python benchmarks/contagion_steps.py \
         [--anchor-python /path/to/before/.venv/bin/python] [--seconds 3] [--repeats 3]
-        [--max-action 1.0] [--sizes 30 100 1000] [--picard]
+        [--max-action 1.0] [--sizes 30 100 1000] [--picard] [--vector-worlds 8]
 
 The default case: the ``systemic`` scenario, every live bank acting each step with
 seeded random actions uniform in ``[0, --max-action]`` (1.0: a fresh, untrained
@@ -12,6 +12,7 @@ runs of ``--seconds`` of timed steps, each run in a fresh interpreter; with
 ``--anchor-python`` (the interpreter of another checkout, e.g. the commit before a
 change) the two trees alternate run by run and the table prints their ratio.
 
+``--vector-worlds W`` adds the array path (``ContagionVectorEnv``, W worlds).
 ``--picard`` adds the earlier anchor of the exact clearing: the same env with the
 clearing replaced by a plain dense Picard iteration ``p <- Φ(p)`` from ``p = p̄``
 until ``max|Δp| <= 1e-12 · max p̄`` (at most 10,000 rounds) on the dense
@@ -222,6 +223,39 @@ def comparison_table(args: argparse.Namespace) -> None:
         print(f"| {n:,} | {' | '.join(cells)} | {targets.get(n, '-')} |", flush=True)
 
 
+def vector_steps_per_second(n: int, worlds: int, seconds: float) -> tuple[float, float]:
+    """(world-steps/s, bank-steps/s) of ``ContagionVectorEnv`` with U[0, 1] actions
+    as one ``[W, N, 4]`` array; auto-resets of finished worlds are included."""
+    from gridmarket.envs.contagion.vector import ContagionVectorEnv
+
+    vec = ContagionVectorEnv(worlds, seed=0, num_banks=n, scenario="systemic")
+    rng = np.random.default_rng(0)
+    _, info = vec.reset()
+    alive = info["alive"]
+    steps, agent_steps, elapsed = 0, 0, 0.0
+    while elapsed < seconds:
+        actions = rng.random((worlds, n, 4), dtype=np.float32)
+        start = time.process_time()
+        _, _, _, _, info = vec.step(actions)
+        elapsed += time.process_time() - start
+        agent_steps += int(alive.sum())
+        alive = info["alive"]
+        steps += worlds
+    return steps / elapsed, agent_steps / elapsed
+
+
+def vector_table(seconds: float, worlds: int) -> None:
+    print(
+        f"\nContagionVectorEnv, {worlds} worlds, systemic, U[0, 1] actions, "
+        "CPU time (auto-resets included)"
+    )
+    print("| banks | world-steps/s | live bank-steps/s |")
+    print("|---:|---:|---:|")
+    for n in (30, 100):
+        world_rate, bank_rate = vector_steps_per_second(n, worlds, seconds)
+        print(f"| {n:,} | {world_rate:,.0f} | {bank_rate:,.0f} |", flush=True)
+
+
 def picard_table(seconds: float) -> None:
     print(
         "\n| banks | env steps/s (exact clearing) | env steps/s (dense Picard "
@@ -262,8 +296,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[30, 100, 1000])
     parser.add_argument("--anchor-python", help="interpreter of the anchor checkout")
     parser.add_argument("--picard", action="store_true", help="add the Picard tables")
+    parser.add_argument(
+        "--vector-worlds", type=int, default=0, help="add the vector env table"
+    )
     args = parser.parse_args()
     comparison_table(args)
+    if args.vector_worlds:
+        vector_table(args.seconds, args.vector_worlds)
     if args.picard:
         picard_table(args.seconds)
 
