@@ -10,10 +10,9 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from scipy.special import ndtri
 
-from gridmarket.envs.contagion import accounts, metrics
-from gridmarket.envs.contagion.params import ContagionParams
+from gridmarket.envs.contagion import accounts, ccp, metrics
+from gridmarket.envs.contagion.params import BankingParams, ContagionParams
 from gridmarket.envs.contagion.state import Network, State
 
 # (name, low, high): own balance-sheet ratios, neighbours, market, infrastructure.
@@ -72,9 +71,14 @@ def neighbour_distress(net: Network, h: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def risk_weights(params: ContagionParams) -> np.ndarray:
-    """(liquid, illiquid, interbank, collateral) risk weights of ``BankingParams``."""
-    banking = params.banking
-    return np.array(
+    """(liquid, illiquid, interbank, collateral) risk weights of ``BankingParams``
+    (a cached, read-only array)."""
+    return _risk_weights(params.banking)
+
+
+@functools.lru_cache(maxsize=64)
+def _risk_weights(banking: BankingParams) -> np.ndarray:
+    weights = np.array(
         [
             banking.risk_weight_liquid,
             banking.risk_weight_illiquid,
@@ -82,6 +86,8 @@ def risk_weights(params: ContagionParams) -> np.ndarray:
             banking.risk_weight_collateral,
         ]
     )
+    weights.setflags(write=False)
+    return weights
 
 
 def _inverse(values: np.ndarray) -> np.ndarray:
@@ -93,16 +99,9 @@ def _inverse(values: np.ndarray) -> np.ndarray:
 
 def margin_rate(s: State, params: ContagionParams) -> float:
     """Initial margin per unit of notional: ``z_q · σ · √MPOR`` (σ floored)."""
-    volatility = np.sqrt(max(s.variance, params.market.volatility**2))
-    return _margin_factor(params.ccp.confidence, params.ccp.margin_period) * float(
-        volatility
-    )
-
-
-@functools.lru_cache(maxsize=64)
-def _margin_factor(confidence: float, margin_period: int) -> float:
-    """``z_q · √MPOR`` (scipy's ndtri costs microseconds a call, so it is cached)."""
-    return float(ndtri(confidence)) * float(np.sqrt(margin_period))
+    volatility = float(np.sqrt(max(s.variance, params.market.volatility**2)))
+    z, root = ccp.margin_constants(params.ccp.confidence, params.ccp.margin_period)
+    return z * volatility * root
 
 
 def observe(net: Network, s: State, params: ContagionParams) -> np.ndarray:
