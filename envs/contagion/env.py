@@ -37,6 +37,23 @@ def global_state_space(params: ContagionParams) -> spaces.Box:
     return spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
 
 
+def _stacked_actions(values: list[Any]) -> np.ndarray | None:
+    """``[k, 4]`` float64 of k actions of 4 numbers each, or None for anything else
+    (the caller then checks action by action and names the culprit)."""
+    try:
+        if not all(len(value) == 4 for value in values):
+            return None
+        flat = np.concatenate(values)  # one copy; faster than np.array(values)
+    except (TypeError, ValueError):
+        return None
+    if flat.ndim != 1 or flat.size != 4 * len(values):
+        return None
+    try:
+        return flat.astype(np.float64).reshape(-1, 4)
+    except (TypeError, ValueError):
+        return None
+
+
 class ContagionEnv(ParallelEnv):
     """Banks on an interbank network try to stay solvent and liquid through a crisis.
 
@@ -233,15 +250,11 @@ class ContagionEnv(ParallelEnv):
                 f"actions must be a dict agent -> action, got {type(actions).__name__}"
             )
         if list(actions) == self.agents:  # the usual case: every live agent, in order
-            try:
-                values = np.array(list(actions.values()), dtype=np.float64)
-            except (TypeError, ValueError):
-                values = None
-            if values is not None and values.shape == (len(self.agents), 4):
+            values = _stacked_actions(list(actions.values()))
+            if values is not None and np.isfinite(values).all():
                 matrix = np.zeros((len(self.possible_agents), 4))
                 matrix[self._rows] = values
-                if np.isfinite(values).all():
-                    return matrix  # core.step clips it to [0, 1]
+                return matrix  # core.step clips it to [0, 1]
         return self._checked_action_matrix(actions)
 
     def _checked_action_matrix(self, actions: dict[str, Any]) -> np.ndarray:

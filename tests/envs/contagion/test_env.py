@@ -162,6 +162,16 @@ def test_spaces_state_and_render():
             r"'bank_0' must have shape \(4,\).*got shape \(3,\)",
         ),
         ({"bank_0": [0, np.nan, 0, 0]}, ValueError, "'bank_0' has hoard=nan"),
+        (  # every live agent, in order, sizes that add up to 3 x 4
+            {"bank_0": np.zeros(3), "bank_1": np.zeros(5), "bank_2": np.zeros(4)},
+            ValueError,
+            r"'bank_0' must have shape \(4,\).*got shape \(3,\)",
+        ),
+        (
+            {"bank_0": np.zeros(4), "bank_1": np.zeros(4), "bank_2": [0, 0, np.inf, 0]},
+            ValueError,
+            "'bank_2' has sell=inf",
+        ),
         ({"bank_9": np.zeros(4)}, ValueError, "unknown agent 'bank_9'"),
         ({"bank_0": np.zeros(4)}, ValueError, "no action for live agent 'bank_1'"),
         ({"bank_0": "lend"}, TypeError, "'bank_0' must be 4 floats"),
