@@ -80,6 +80,10 @@ def test_same_seed_same_trajectories_other_seed_differs():
     assert not np.array_equal(first[0][0], other[0][0])
     # Worlds draw from different generators: world 0 and world 1 differ.
     assert not np.array_equal(first[0][0][0], first[0][0][1])
+    # reset(seed=s) reseeds: the same worlds as an env built with seed=s.
+    reseeded = ContagionVectorEnv(2, seed=99, num_banks=6, max_cycles=4)
+    obs, _ = reseeded.reset(seed=3)
+    np.testing.assert_array_equal(obs, first[0][0])
 
 
 def test_defaults_terminate_banks_and_dead_rows_are_ignored():
