@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -13,9 +12,9 @@ from pettingzoo import ParallelEnv
 
 from gridmarket.envs.common import check_render_mode
 from gridmarket.envs.contagion import core, observation
-from gridmarket.envs.contagion.checks import check_int
 from gridmarket.envs.contagion.params import ContagionParams
-from gridmarket.envs.contagion.scenarios import ScenarioParams, get_scenario
+from gridmarket.envs.contagion.scenarios import ScenarioParams
+from gridmarket.envs.contagion.settings import world_settings
 
 
 def global_state_space(params: ContagionParams) -> spaces.Box:
@@ -37,6 +36,23 @@ def global_state_space(params: ContagionParams) -> spaces.Box:
         ]
     )
     return spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
+
+
+def _stacked_actions(values: list[Any]) -> np.ndarray | None:
+    """``[k, 4]`` float64 of k actions of 4 numbers each, or None for anything else
+    (the caller then checks action by action and names the culprit)."""
+    try:
+        if not all(len(value) == 4 for value in values):
+            return None
+        flat = np.concatenate(values)  # one copy; faster than np.array(values)
+    except (TypeError, ValueError):
+        return None
+    if flat.ndim != 1 or flat.size != 4 * len(values):
+        return None
+    try:
+        return flat.astype(np.float64).reshape(-1, 4)
+    except (TypeError, ValueError):
+        return None
 
 
 class ContagionEnv(ParallelEnv):
@@ -74,26 +90,32 @@ class ContagionEnv(ParallelEnv):
     μ = 0.05, α_d = 1, λ = 0.5): profit is the change in book equity over initial
     equity, liquidity the liquidity-coverage ratio in [0, 1], default 1 in the step
     the bank defaults, systemic risk the stress index (share of system equity lost).
-    Defaulted banks get 0.
 
     ## Starting State
     A new network and balance sheets drawn from the reset seed (``generator.py``).
 
     ## Episode End
-    Defaults are absorbing: a defaulted bank stays in ``agents`` with the alive flag
-    0 and zero reward until the episode ends. All agents terminate when every bank
-    has defaulted; all are truncated after ``max_steps`` steps.
+    A bank that defaults is done: ``terminations[bank]`` is True in the step it
+    defaults (with its default penalty in that step's reward) and it leaves
+    ``agents`` from the next step on. Defaults are absorbing. The episode ends when
+    every bank has defaulted, or after ``max_cycles`` steps, when the banks still
+    alive are truncated. ``state()`` keeps its fixed size: a dead bank's rows hold
+    its alive flag 0 and zeros for its own ratios.
 
     ## Arguments
-    ``contagion_v0.parallel_env(num_banks=30, scenario="normal", max_steps=100,
-    params=None, render_mode=None)``. ``scenario`` is one of ``normal``,
+    ``contagion_v0.parallel_env(num_banks=30, scenario="normal", max_cycles=100,
+    params=None, render_mode=None, *, liquidity_weight=None, default_penalty=None,
+    systemic_weight=None)``. ``scenario`` is one of ``normal``,
     ``liquidity_crisis``, ``asset_crash``, ``systemic`` or a ``ScenarioParams``;
-    ``params`` a ``ContagionParams`` whose ``num_banks`` and ``max_steps`` the two
-    arguments override. ``num_banks >= 2``. ``render_mode``: ``rgb_array``
-    (the network, defaulted banks red) or ``ansi``.
+    ``params`` a ``ContagionParams`` whose ``num_banks``, ``max_steps`` and, when
+    given, reward weights (μ, α_d, λ) the arguments override. ``num_banks >= 2``
+    (at most ``params.MAX_NUM_BANKS``). ``max_steps`` is a deprecated alias of
+    ``max_cycles``. ``render_mode``: ``rgb_array`` (the network, defaulted banks
+    red) or ``ansi``.
 
     ## Version History
-    - v0: initial version.
+    - v0: initial version; defaulted banks leave ``agents`` (they stayed in with
+      zero reward before), ``max_cycles`` replaces ``max_steps``.
     """
 
     metadata = {
@@ -107,26 +129,29 @@ class ContagionEnv(ParallelEnv):
         self,
         num_banks: int = 30,
         scenario: str | ScenarioParams = "normal",
-        max_steps: int = 100,
+        max_cycles: int | None = None,
         params: ContagionParams | None = None,
         render_mode: str | None = None,
+        *,
+        liquidity_weight: float | None = None,
+        default_penalty: float | None = None,
+        systemic_weight: float | None = None,
+        max_steps: int | None = None,
     ) -> None:
-        num_banks = check_int("num_banks", num_banks, 2)
-        max_steps = check_int("max_steps", max_steps, 1)
-        params = ContagionParams() if params is None else params
-        if not isinstance(params, ContagionParams):
-            raise TypeError(
-                f"`params` must be a ContagionParams, got {type(params).__name__}"
-            )
-        self.params = replace(
-            params,
-            network=replace(params.network, num_banks=num_banks),
+        self.params, self.scenario = world_settings(
+            num_banks=num_banks,
+            scenario=scenario,
+            max_cycles=max_cycles,
             max_steps=max_steps,
+            params=params,
+            liquidity_weight=liquidity_weight,
+            default_penalty=default_penalty,
+            systemic_weight=systemic_weight,
         )
-        self.scenario = get_scenario(scenario)
+        self.max_cycles = self.params.max_steps
         check_render_mode(render_mode, self.metadata["render_modes"])
         self.render_mode = render_mode
-        self.possible_agents = [f"bank_{i}" for i in range(num_banks)]
+        self.possible_agents = [f"bank_{i}" for i in range(self.params.num_banks)]
         self.agents: list[str] = []
         self._index = {agent: i for i, agent in enumerate(self.possible_agents)}
         self._observation_space = functools.cache(self._make_observation_space)
@@ -137,6 +162,7 @@ class ContagionEnv(ParallelEnv):
         self.world: core.State | None = None
         self.last_result: core.StepResult | None = None
         self._obs: np.ndarray | None = None
+        self._rows = np.zeros(0, dtype=np.int64)  # bank index of each live agent
         self._layout: np.ndarray | None = None
 
     # ---- spaces -------------------------------------------------------------------
@@ -179,6 +205,7 @@ class ContagionEnv(ParallelEnv):
             self._rng, _ = seeding.np_random(seed)
         self.net, self.world = core.reset(self.params, self._rng)
         self.agents = list(self.possible_agents)
+        self._rows = np.arange(len(self.agents))
         self.last_result = None
         self._layout = None
         self._obs = observation.observe(self.net, self.world, self.params)
@@ -195,16 +222,19 @@ class ContagionEnv(ParallelEnv):
         )
         self.last_result = result
         self._obs = observation.observe(self.net, self.world, self.params)
-        all_dead = not self.world.alive.any()
-        truncated = self.world.t >= self.params.max_steps and not all_dead
-        agents = self.agents
-        rewards = dict(zip(agents, result.rewards.tolist(), strict=True))
-        terminations = dict.fromkeys(agents, all_dead)
-        truncations = dict.fromkeys(agents, truncated)
+        alive = self.world.alive
+        truncated = self.world.t >= self.params.max_steps
+        agents, rows = self.agents, self._rows
+        obs = dict(zip(agents, self._obs[rows], strict=True))
+        rewards = dict(zip(agents, result.rewards[rows].tolist(), strict=True))
+        terminations = dict(zip(agents, (~alive[rows]).tolist(), strict=True))
+        truncations = dict(zip(agents, (alive[rows] & truncated).tolist(), strict=True))
         infos = {agent: {} for agent in agents}
-        obs = self._per_agent(self._obs)
-        if all_dead or truncated:
+        if truncated:
             self.agents = []
+        elif result.newly_defaulted.any():
+            self._rows = np.flatnonzero(alive)
+            self.agents = [self.possible_agents[i] for i in self._rows]
         return obs, rewards, terminations, truncations, infos
 
     def _per_agent(self, obs: np.ndarray) -> dict[str, np.ndarray]:
@@ -216,37 +246,31 @@ class ContagionEnv(ParallelEnv):
             raise TypeError(
                 f"actions must be a dict agent -> action, got {type(actions).__name__}"
             )
-        n = len(self.possible_agents)
-        matrix = np.zeros((n, 4))
-        try:
-            rows = [self._index[agent] for agent in actions]
-            values = np.array(list(actions.values()), dtype=np.float64)
-            fast = values.shape == (len(rows), 4)
-        except (KeyError, TypeError, ValueError):
-            fast = False
-        if fast:
-            matrix[rows] = values
-        else:
-            for agent, action in actions.items():
-                matrix[self._index[self._check_agent(agent)]] = core.check_bank_action(
-                    action, f"action of {agent!r}"
-                )
-        if not np.all(np.isfinite(matrix)):
-            bank, column = (int(v) for v in np.argwhere(~np.isfinite(matrix))[0])
-            raise ValueError(
-                f"action of {self.possible_agents[bank]!r} has {core.ACTION_NAMES[column]}="
-                f"{matrix[bank, column]}; actions must be finite numbers in [0, 1]"
+        if list(actions) == self.agents:  # the usual case: every live agent, in order
+            values = _stacked_actions(list(actions.values()))
+            if values is not None and np.isfinite(values).all():
+                matrix = np.zeros((len(self.possible_agents), 4))
+                matrix[self._rows] = values
+                return matrix  # core.step clips it to [0, 1]
+        return self._checked_action_matrix(actions)
+
+    def _checked_action_matrix(self, actions: dict[str, Any]) -> np.ndarray:
+        """Any action dict, agent by agent, with the error that names the culprit."""
+        matrix = np.zeros((len(self.possible_agents), 4))
+        for agent, action in actions.items():
+            matrix[self._index[self._check_agent(agent)]] = core.check_bank_action(
+                action, f"action of {agent!r}"
             )
-        alive = self.world.alive
-        given = np.zeros(n, dtype=bool)
+        given = np.zeros(len(self.possible_agents), dtype=bool)
         given[[self._index[agent] for agent in actions]] = True
-        missing = alive & ~given
+        missing = self.world.alive & ~given
         if missing.any():
+            agent = self.possible_agents[int(np.flatnonzero(missing)[0])]
             raise ValueError(
-                f"no action for live agent {self.possible_agents[int(np.flatnonzero(missing)[0])]!r}; "
-                "every bank that has not defaulted must act"
+                f"no action for live agent {agent!r}; every bank that has not "
+                "defaulted must act"
             )
-        return matrix  # core.step clips it to [0, 1]
+        return matrix
 
     # ---- global state, metrics, rendering -------------------------------------------
     def state(self) -> np.ndarray:

@@ -20,7 +20,7 @@ from gridmarket.envs.contagion.scenarios import draw_shock, get_scenario
 from .conftest import small_world
 
 PACKAGE = Path(__file__).resolve().parents[3] / "envs" / "contagion"
-ADAPTERS = {"env.py", "single_agent.py"}
+ADAPTERS = {"env.py", "single_agent.py", "vector.py"}
 
 
 def imported_modules(path):
