@@ -176,7 +176,7 @@ class TickerWindows:
     end_date: np.ndarray  # (n,) datetime64[D]
     prompts: list[str]
     targets: np.ndarray  # (n, horizon) float64
-    last_close: np.ndarray  # (n,)
+    last_close: np.ndarray  # (n,) as written in the prompt (rounded to cents)
     scale: np.ndarray  # (n,) mean |daily change| of the window's closes
     features: np.ndarray  # (n, len(FEATURE_NAMES))
 
@@ -224,7 +224,7 @@ def build_ticker_windows(
         end_date=prices.dates[days],
         prompts=texts,
         targets=np.ascontiguousarray(targets),
-        last_close=close[days].copy(),
+        last_close=np.round(close[days], 2),
         scale=np.maximum(scale, 1e-6 * close[days]),
         features=matrix,
     )

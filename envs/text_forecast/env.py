@@ -45,7 +45,8 @@ class TextForecastEnv(gym.Env[str, str]):
     ``format`` 1 for exactly ``horizon`` finite positive numbers (else 0),
     ``error = -min(MAE / scale, error_cap)`` where ``scale`` is the window's mean
     absolute daily change, and ``direction`` the share of horizon days on which the
-    forecast sits on the right side of the last close. Invalid answers score
+    forecast sits on the right side of the last close (in cents, as the prompt
+    shows it). Invalid answers score
     ``(0, -error_cap, 0)``. Defaults: weights 1, ``error_cap`` 10.
 
     ## Starting State
@@ -122,16 +123,26 @@ class TextForecastEnv(gym.Env[str, str]):
         self._targets = self.windows.targets.tolist()
         self._last_close = self.windows.last_close.tolist()
         self._scale = self.windows.scale.tolist()
+        self._tickers = self.windows.ticker.tolist()
+        self._dates = self.windows.end_date.astype(str).tolist()
+        self._draws: list[int] = []  # window ids drawn ahead from self.np_random
         self._window_id: int | None = None
         self._last_info: dict[str, Any] = {}
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[str, dict[str, Any]]:
-        super().reset(seed=seed)
-        window_id = (options or {}).get("window_id")
+        if seed is not None:
+            super().reset(seed=seed)
+            self._draws = []
+        window_id = options.get("window_id") if options else None
         if window_id is None:
-            window_id = int(self.np_random.integers(self.num_windows))
+            if not self._draws:
+                # Drawn 256 at a time: reproducible from the seed, at a fraction of the
+                # per-call overhead of Generator.integers.
+                draws = self.np_random.integers(self.num_windows, size=256)
+                self._draws = draws.tolist()[::-1]
+            window_id = self._draws.pop()
         elif (
             isinstance(window_id, bool)
             or not isinstance(window_id, int | np.integer)
@@ -146,8 +157,8 @@ class TextForecastEnv(gym.Env[str, str]):
         info = {
             "prompt": prompt,
             "window_id": i,
-            "ticker": str(self.windows.ticker[i]),
-            "date": str(self.windows.end_date[i]),
+            "ticker": self._tickers[i],
+            "date": self._dates[i],
         }
         self._last_info = info
         return prompt, info

@@ -12,8 +12,9 @@ name in the env's ``info``:
   forecast against the true closes divided by the window's scale (the mean absolute
   daily change of its closes). ``-error_cap`` for an invalid forecast.
 * ``direction``: the mean over the horizon of 1.0 when the forecast and the true
-  close lie on the same side of the last observed close, 0.5 when exactly one of
-  them equals it, 0.0 otherwise. 0.0 for an invalid forecast.
+  close lie on the same side of the last close (as written in the prompt, in
+  cents, so repeating it scores 0.5 a day), 0.5 when exactly one of them equals
+  it, 0.0 otherwise. 0.0 for an invalid forecast.
 
 ``reward = w_format * format + w_error * error + w_direction * direction``.
 
@@ -143,7 +144,7 @@ def parse_forecast(completion: object, horizon: int) -> ParsedForecast:
         return ParsedForecast("no_numbers", None, 0)
     if count != horizon:
         return ParsedForecast("too_few" if count < horizon else "too_many", None, count)
-    if not all(math.isfinite(v) for v in values):
+    if not all(map(math.isfinite, values)):
         return ParsedForecast("non_finite", None, count)
     if min(values) <= 0.0:
         return ParsedForecast("non_positive", None, count)
@@ -162,9 +163,12 @@ def forecast_components(
     hits = 0.0
     for f, y in zip(forecast, targets, strict=True):
         abs_err += abs(f - y)
-        df = (f > last_close) - (f < last_close)
-        dy = (y > last_close) - (y < last_close)
-        hits += 1.0 if df == dy else (0.5 if df == 0 or dy == 0 else 0.0)
+        if f > last_close:
+            hits += 1.0 if y > last_close else (0.0 if y < last_close else 0.5)
+        elif f < last_close:
+            hits += 1.0 if y < last_close else (0.0 if y > last_close else 0.5)
+        else:
+            hits += 1.0 if y == last_close else 0.5
     n = len(targets)
     nmae = abs_err / (n * scale)
     error = -min(nmae, error_cap) if nmae == nmae else -error_cap

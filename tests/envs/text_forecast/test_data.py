@@ -67,7 +67,7 @@ def test_window_targets_and_scale_match_the_prices():
     ws = data.load_window_set("MSFT", "test", window=20, horizon=5)
     t = int(ws.forecast_day[7])
     np.testing.assert_array_equal(ws.targets[7], prices.close[t + 1 : t + 6])
-    assert ws.last_close[7] == prices.close[t]
+    assert ws.last_close[7] == round(prices.close[t], 2)  # as the prompt shows it
     history = prices.close[t - 19 : t + 1]
     assert ws.scale[7] == pytest.approx(np.abs(np.diff(history)).mean())
     assert ws.end_date[7] == prices.dates[t]
