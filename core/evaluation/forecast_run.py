@@ -106,9 +106,14 @@ def plot_forecasts(
     h = windows.horizon
     for ax, ticker in zip(axes[:, 0], tickers, strict=True):
         rows = np.flatnonzero(windows.ticker == ticker)
-        days = windows.forecast_day[rows]
+        last = rows[-1]
+        ahead = windows.forecast_day[last] + np.arange(1, h + 1)
         ax.plot(
-            days, windows.last_close[rows], color="black", lw=1, label="actual close"
+            np.r_[windows.forecast_day[rows], ahead],
+            np.r_[windows.last_close[rows], windows.targets[last]],
+            color="black",
+            lw=1,
+            label="actual close",
         )
         for i in rows[::h]:
             t = windows.forecast_day[i]

@@ -107,6 +107,7 @@ def test_bad_window_id_is_named(env):
         env.reset(options={"window_id": "a"})
 
 
+@pytest.mark.slow  # builds the window cache of all 88 tickers (about 4 s quiet)
 def test_all_tickers_pool_every_ticker():
     env = gym.make(
         "TextForecast-v0",
