@@ -30,8 +30,10 @@ overflow such as ``1e999``); ``non_positive`` (a price <= 0). Every status but `
 scores ``(format, error, direction) = (0, -error_cap, 0)``. A finite but huge
 forecast is valid and scores ``error = -error_cap``.
 
-GRPO can score a batch without an env step: :func:`score_completion` takes the
-window's true closes, last close and scale (all in ``WindowSet``, see ``data.py``).
+GRPO can score without an env step: :func:`score_completion` (one completion) and
+:func:`score_batch` (a group) take the window's true closes, last close and scale,
+all in ``data.load_window_set(...)``'s ``WindowSet`` (``targets``, ``last_close``,
+``scale``, indexed by ``window_id``).
 """
 
 from __future__ import annotations
@@ -224,3 +226,37 @@ def score_completion(
 def format_forecast(values: Sequence[float], decimals: int = 2) -> str:
     """The completion a perfect-format agent writes: ``<answer>a, b, ...</answer>``."""
     return "<answer>" + ", ".join(f"{v:.{decimals}f}" for v in values) + "</answer>"
+
+
+def score_batch(
+    completions: Sequence[object],
+    targets: Sequence[Sequence[float]],
+    last_close: Sequence[float],
+    scale: Sequence[float],
+    weights: RewardWeights | Mapping[str, float] | None = None,
+) -> tuple[list[float], list[dict[str, object]]]:
+    """:func:`score_completion` over a batch, e.g. a GRPO group: row ``i`` of
+    ``targets``/``last_close``/``scale`` belongs to ``completions[i]``. For a group
+    sharing one window, index the ``WindowSet`` arrays with the same id G times."""
+    w = (
+        weights
+        if isinstance(weights, RewardWeights)
+        else RewardWeights.from_mapping(weights)
+    )
+    n = len(completions)
+    if not len(targets) == len(last_close) == len(scale) == n:
+        raise ValueError(
+            f"score_batch needs one row per completion: {n} completions, "
+            f"{len(targets)} targets, {len(last_close)} last_close, {len(scale)} scale"
+        )
+    targets = targets.tolist() if hasattr(targets, "tolist") else targets
+    last_close = last_close.tolist() if hasattr(last_close, "tolist") else last_close
+    scale = scale.tolist() if hasattr(scale, "tolist") else scale
+    rewards, infos = [], []
+    for completion, y, c, s in zip(
+        completions, targets, last_close, scale, strict=True
+    ):
+        reward, info = score_completion(completion, y, c, s, w)
+        rewards.append(reward)
+        infos.append(info)
+    return rewards, infos

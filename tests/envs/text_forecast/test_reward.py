@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -161,3 +162,22 @@ def test_fast_path_reads_the_same_numbers_as_the_regex(text):
         a == b or (math.isnan(a) and math.isnan(b))
         for a, b in zip(fast, slow, strict=True)
     )
+
+
+def test_score_batch_scores_a_group_like_one_by_one():
+    from gridmarket.envs.text_forecast.data import load_window_set
+    from gridmarket.envs.text_forecast.reward import score_batch
+
+    ws = load_window_set("AAPL", "val", window=20, prompt_format="compact")
+    ids = np.array([3, 3, 3, 40])  # a group of three on one window, then another
+    group = ["<answer>" + ", ".join(["110"] * 10) + "</answer>", "junk", "", "1e999"]
+    rewards, infos = score_batch(
+        group, ws.targets[ids], ws.last_close[ids], ws.scale[ids], {"direction": 2.0}
+    )
+    for k, i in enumerate(ids):
+        expected = score_completion(
+            group[k], ws.targets[i], ws.last_close[i], ws.scale[i], {"direction": 2.0}
+        )
+        assert (rewards[k], infos[k]) == expected
+    with pytest.raises(ValueError, match=r"4 completions, 3 targets"):
+        score_batch(group, ws.targets[:3], ws.last_close[:4], ws.scale[:4])
