@@ -18,6 +18,12 @@ from gridmarket.evaluation.forecast import (
 )
 
 
+@pytest.fixture(autouse=True)
+def window_cache(tmp_path_factory, monkeypatch):
+    """TextForecast's window cache in a temporary folder, not the user's."""
+    monkeypatch.setenv("GRIDMARKET_CACHE_DIR", str(tmp_path_factory.getbasetemp()))
+
+
 def hand_windows():
     """Two windows: closes 10, 11, 12, 13, 15 then the next three days."""
     histories = [[10.0, 11.0, 12.0, 13.0, 15.0], [11.0, 12.0, 13.0, 15.0, 16.0]]
