@@ -3,6 +3,7 @@
 gridmarket list
 gridmarket train hypergrid_tb [--stop-iters N] [--num-env-runners K] [--address ADDR]
 gridmarket train hypergrid_tb --help
+gridmarket evaluate-forecast --agent persistence --ticker AAPL --split test
 """
 
 from __future__ import annotations
@@ -71,6 +72,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return int(evaluate_main(args.rest))  # options after `evaluate`
 
 
+def _cmd_evaluate_forecast(args: argparse.Namespace) -> int:
+    from gridmarket.evaluation.forecast_run import main as forecast_main
+
+    return int(forecast_main(args.rest))  # options after `evaluate-forecast`
+
+
 def _cmd_oracles(args: argparse.Namespace) -> int:
     if args.action != "train":
         raise SystemExit(
@@ -105,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     evaluate.set_defaults(func=_cmd_evaluate)
+    commands.add_parser(
+        "evaluate-forecast",
+        help="score forecasters on TextForecast-v0 windows (MAE, MAPE, direction, "
+        "validity with bootstrap intervals), logged to MLflow",
+        add_help=False,
+    ).set_defaults(func=_cmd_evaluate_forecast)
     oracles = commands.add_parser("oracles", help="train the GridMarket oracles")
     oracles.add_argument("action", choices=["train"])
     oracles.set_defaults(func=_cmd_oracles)
@@ -114,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    if rest and args.func not in (_cmd_evaluate, _cmd_oracles):
+    if rest and args.func not in (_cmd_evaluate, _cmd_evaluate_forecast, _cmd_oracles):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.rest = rest
     return args.func(args)
