@@ -3,6 +3,7 @@
 gridmarket list
 gridmarket train hypergrid_tb [--stop-iters N] [--num-env-runners K] [--address ADDR]
 gridmarket train hypergrid_tb --help
+gridmarket evaluate-contagion [--scenarios ...] [--seeds ...] [--eval-banks 30 100 1000]
 """
 
 from __future__ import annotations
@@ -71,6 +72,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return int(evaluate_main(args.rest))  # options after `evaluate`
 
 
+def _cmd_evaluate_contagion(args: argparse.Namespace) -> int:
+    from gridmarket.evaluation.contagion import main as contagion_main
+
+    return int(contagion_main(args.rest))
+
+
 def _cmd_oracles(args: argparse.Namespace) -> int:
     if args.action != "train":
         raise SystemExit(
@@ -105,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     evaluate.set_defaults(func=_cmd_evaluate)
+    commands.add_parser(
+        "evaluate-contagion",
+        help="MAPPO vs independent PPO vs rule-based banks on contagion_v0",
+        add_help=False,
+    ).set_defaults(func=_cmd_evaluate_contagion)
     oracles = commands.add_parser("oracles", help="train the GridMarket oracles")
     oracles.add_argument("action", choices=["train"])
     oracles.set_defaults(func=_cmd_oracles)
@@ -114,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    if rest and args.func not in (_cmd_evaluate, _cmd_oracles):
+    if rest and args.func not in (_cmd_evaluate, _cmd_evaluate_contagion, _cmd_oracles):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.rest = rest
     return args.func(args)

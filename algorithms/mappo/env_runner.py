@@ -142,7 +142,7 @@ class MAPPOEnvRunner(EnvRunner, Checkpointable):
                 generator=self._generator,
             )
             u_np = u.cpu().numpy()
-            actions = 1.0 / (1.0 + np.exp(-u_np))  # sigmoid: the env's [0, 1] box
+            actions = self.module.env_actions(u).cpu().numpy()
             obs, rewards, terminated, truncated, info = self.env.step(actions)
             for key, value in zip(
                 keys,

@@ -78,6 +78,6 @@ def module_bank_policy(
             explore=explore,
             generator=generator,
         )
-        return torch.sigmoid(u).numpy()
+        return module.env_actions(u).numpy()
 
     return act

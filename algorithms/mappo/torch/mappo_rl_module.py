@@ -4,7 +4,7 @@ normalizer's running moments (buffers, so weights sync and checkpoints carry the
 Batch columns, one row per world and step (``B`` rows, ``N`` banks):
 ``Columns.OBS`` ``[B, N, D]``, ``ALIVE`` ``[B, N]`` bool, ``POLICY_GROUP``
 ``[B, N]`` int (optional), and for training ``Columns.ACTIONS`` ``[B, N, A]``
-(pre-squash), ``Columns.ACTION_LOGP``, ``Columns.VF_PREDS`` (unnormalized),
+(unclipped), ``Columns.ACTION_LOGP``, ``Columns.VF_PREDS`` (unnormalized),
 ``Columns.ADVANTAGES`` and ``Columns.VALUE_TARGETS`` (unnormalized), ``[B, N]``.
 """
 
@@ -23,8 +23,8 @@ from gridmarket.algorithms.mappo.losses import merge_moments
 from gridmarket.algorithms.mappo.torch.networks import (
     LOG_STD_MAX,
     LOG_STD_MIN,
+    ClippedGaussianActor,
     PooledCritic,
-    SquashedGaussianActor,
 )
 
 ALIVE = "alive"
@@ -38,6 +38,7 @@ class MAPPOTorchRLModule(TorchRLModule):
 
     ``model_config`` keys: ``actor_hiddens`` (``[64, 64]``), ``critic_hiddens``
     (``[64, 64]``), ``critic_embed_dim`` (64), ``activation`` (``"tanh"``),
+    ``init_log_std`` (-1.0, the actor's initial log std per action dimension),
     ``num_policy_groups`` (1; 2 gives core and periphery their own heads).
     """
 
@@ -55,13 +56,18 @@ class MAPPOTorchRLModule(TorchRLModule):
         action_dim = int(self.action_space.shape[-1])
         activation = config.get("activation", "tanh")
         self.num_policy_groups = int(config.get("num_policy_groups", 1))
-        self.actor = SquashedGaussianActor(
+        low, high = self.action_space.low, self.action_space.high
+        self.actor = ClippedGaussianActor(
             obs_dim,
             action_dim,
             list(config.get("actor_hiddens", [64, 64])),
             activation,
             self.num_policy_groups,
+            center=float(np.mean((low + high) / 2)),
+            init_log_std=float(config.get("init_log_std", -1.0)),
         )
+        self.register_buffer("action_low", torch.as_tensor(low, dtype=torch.float32))
+        self.register_buffer("action_high", torch.as_tensor(high, dtype=torch.float32))
         self.critic = PooledCritic(
             obs_dim,
             list(config.get("critic_hiddens", [64, 64])),
@@ -130,7 +136,8 @@ class MAPPOTorchRLModule(TorchRLModule):
         generator: torch.Generator | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(u [W, N, A], log pi(u) [W, N], V [W, N] unnormalized)``; the env's
-        action is ``sigmoid(u)``. Without ``explore``, ``u`` is the mean."""
+        action is :meth:`env_actions` of ``u``. Without ``explore``, ``u`` is the
+        mean."""
         dist_inputs = self.actor(obs, group if self.num_policy_groups > 1 else None)
         mean, log_std = dist_inputs.chunk(2, dim=-1)
         std = torch.exp(log_std.clamp(LOG_STD_MIN, LOG_STD_MAX))
@@ -143,6 +150,10 @@ class MAPPOTorchRLModule(TorchRLModule):
         log_prob = (-0.5 * noise**2 - torch.log(std) - 0.5 * np.log(2 * np.pi)).sum(-1)
         values = self.denormalize_values(self.critic(obs, alive))
         return u, log_prob, values
+
+    def env_actions(self, u: torch.Tensor) -> torch.Tensor:
+        """The actions the env takes: ``u`` clipped to the action box."""
+        return torch.minimum(torch.maximum(u, self.action_low), self.action_high)
 
     @torch.no_grad()
     def values(self, obs: torch.Tensor, alive: torch.Tensor) -> torch.Tensor:

@@ -32,13 +32,16 @@ def mlp(
     return nn.Sequential(*layers)
 
 
-class SquashedGaussianActor(nn.Module):
-    """pi(a | o) for each bank: ``a = sigmoid(u)``, ``u ~ Normal(mu(o), sigma)``.
+class ClippedGaussianActor(nn.Module):
+    """pi(a | o) for each bank: ``u ~ Normal(mu(o), sigma)``, the env acts on
+    ``clip(u, low, high)``.
 
-    The pre-squash ``u`` is what the batch stores as the action, so PPO's ratio
-    needs only Normal log-densities (the sigmoid's Jacobian cancels). With
-    ``num_groups > 1`` every group of banks (e.g. core and periphery) has its own
-    mean head and log-std on a shared torso.
+    The unclipped ``u`` is what the batch stores as the action, so PPO's ratio is a
+    ratio of Normal densities. Clipping (rather than a sigmoid squash) lets a bank
+    take the box's bounds exactly: "sell nothing" is ``sell = 0``, which a sigmoid
+    only approaches. The mean starts at the box's centre and the std at
+    ``exp(init_log_std)``. With ``num_groups > 1`` every group of banks (e.g. core
+    and periphery) has its own mean head and log-std on a shared torso.
     """
 
     def __init__(
@@ -48,14 +51,17 @@ class SquashedGaussianActor(nn.Module):
         hiddens: list[int],
         activation: str,
         num_groups: int = 1,
+        *,
+        center: float = 0.5,
+        init_log_std: float = -1.0,
     ) -> None:
         super().__init__()
-        self.action_dim, self.num_groups = action_dim, num_groups
+        self.action_dim, self.num_groups, self.center = action_dim, num_groups, center
         self.torso = mlp([obs_dim, *hiddens], activation, last_activation=True)
         self.mean_head = nn.Linear(hiddens[-1], action_dim * num_groups)
         nn.init.orthogonal_(self.mean_head.weight, gain=0.01)
         nn.init.zeros_(self.mean_head.bias)
-        self.log_std = nn.Parameter(torch.zeros(num_groups, action_dim))
+        self.log_std = nn.Parameter(torch.full((num_groups, action_dim), init_log_std))
 
     def forward(
         self,
@@ -63,7 +69,7 @@ class SquashedGaussianActor(nn.Module):
         group: torch.Tensor | None = None,  # [...] int64 in [0, num_groups)
     ) -> torch.Tensor:
         """Distribution inputs ``[..., 2A]``: mean of ``u``, then log std."""
-        means = self.mean_head(self.torso(obs))  # [..., A * G]
+        means = self.mean_head(self.torso(obs)) + self.center  # [..., A * G]
         if self.num_groups == 1:
             log_std = self.log_std[0].expand_as(means)
             return torch.cat([means, log_std], dim=-1)
@@ -80,7 +86,7 @@ class SquashedGaussianActor(nn.Module):
 
 def gaussian_log_prob(
     dist_inputs: torch.Tensor,  # [..., 2A]
-    u: torch.Tensor,  # [..., A] pre-squash actions
+    u: torch.Tensor,  # [..., A] unclipped actions
 ) -> torch.Tensor:
     """Sum over action dimensions of log Normal(u; mean, std), ``[...]``."""
     mean, log_std = dist_inputs.chunk(2, dim=-1)
@@ -90,7 +96,7 @@ def gaussian_log_prob(
 
 
 def gaussian_entropy(dist_inputs: torch.Tensor) -> torch.Tensor:
-    """Entropy of the pre-squash Normal, summed over action dimensions, ``[...]``."""
+    """Entropy of the (unclipped) Normal, summed over action dimensions, ``[...]``."""
     _, log_std = dist_inputs.chunk(2, dim=-1)
     log_std = log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
     return (log_std + 0.5 * math.log(2 * math.pi * math.e)).sum(-1)

@@ -62,14 +62,13 @@ def test_dead_banks_do_not_change_the_alive_banks_values():
 def test_policy_groups_use_their_own_heads():
     m = module(num_policy_groups=2)
     with torch.no_grad():
-        m.actor.log_std[1].fill_(-1.0)
+        m.actor.log_std[1].fill_(-2.0)
     data = batch(4)
     data[POLICY_GROUP] = torch.tensor([[0, 1, 0, 1]] * 3)
     out = m.forward_train(data)[Columns.ACTION_DIST_INPUTS]
     log_std = out[..., 4:]
-    assert torch.all(log_std[:, [0, 2]] == 0.0) and torch.all(
-        log_std[:, [1, 3]] == -1.0
-    )
+    assert torch.all(log_std[:, [0, 2]] == -1.0)
+    assert torch.all(log_std[:, [1, 3]] == -2.0)
 
 
 def test_value_normalizer_round_trip_and_state():
@@ -84,3 +83,18 @@ def test_value_normalizer_round_trip_and_state():
     fresh.set_state(state)
     assert float(fresh.value_mean) == pytest.approx(2.0)
     assert float(fresh.value_count) == 2.0
+
+
+def test_act_log_probs_match_the_learner_and_actions_are_clipped():
+    from gridmarket.algorithms.mappo.torch.networks import gaussian_log_prob
+
+    m = module()
+    data = batch(6, rows=2)
+    gen = torch.Generator().manual_seed(3)
+    u, logp, values = m.act(data[Columns.OBS], data[ALIVE], generator=gen)
+    inputs = m.forward_train(data)[Columns.ACTION_DIST_INPUTS]
+    torch.testing.assert_close(logp, gaussian_log_prob(inputs, u), rtol=1e-5, atol=1e-5)
+    actions = m.env_actions(u)
+    assert actions.min() == 0.0 and actions.max() <= 1.0  # some u fall below 0
+    torch.testing.assert_close(actions[(u > 0) & (u < 1)], u[(u > 0) & (u < 1)])
+    assert values.shape == (2, 6)
