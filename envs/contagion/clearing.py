@@ -85,21 +85,19 @@ def clear_edges(
     liquidation value falls short of their liabilities.
     """
     nominal = np.bincount(debtors, weights=amounts, minlength=n)
+    # Round 1 (everybody pays in full) needs no relative liabilities: the inflow is
+    # the nominal amounts themselves. Most steps end here, with no default.
+    inflow = np.bincount(creditors, weights=amounts, minlength=n)
+    short = _short(nominal, external, inflow, alpha, beta, forced)
+    if not short.any():
+        no_default = np.full(n, -1, dtype=np.int64)
+        return ClearingResult(nominal.copy(), short, nominal, no_default, 0)
     safe_nominal = np.where(nominal > 0, nominal, 1.0)
     relative = np.where(nominal[debtors] > 0, amounts / safe_nominal[debtors], 0.0)
-    payments = nominal.copy()
     defaulted = np.zeros(n, dtype=bool)
     default_round = np.full(n, -1, dtype=np.int64)
-    forced = np.zeros(n, dtype=bool) if forced is None else forced
     rounds = 0
     for round_number in range(1, n + 2):
-        inflow = np.bincount(
-            creditors, weights=relative * payments[debtors], minlength=n
-        )
-        resources = np.where(
-            forced, alpha * external + beta * inflow, external + inflow
-        )
-        short = nominal - resources > DEFAULT_TOLERANCE * np.maximum(nominal, resources)
         new = short & ~defaulted
         if not new.any():
             break
@@ -109,7 +107,27 @@ def clear_edges(
         payments = _solve_defaulted(
             n, debtors, creditors, relative, nominal, external, defaulted, alpha, beta
         )
+        inflow = np.bincount(
+            creditors, weights=relative * payments[debtors], minlength=n
+        )
+        short = _short(nominal, external, inflow, alpha, beta, forced)
     return ClearingResult(payments, defaulted, nominal, default_round, rounds)
+
+
+def _short(
+    nominal: np.ndarray,
+    external: np.ndarray,
+    inflow: np.ndarray,
+    alpha: float,
+    beta: float,
+    forced: np.ndarray | None,
+) -> np.ndarray:
+    """Nodes whose resources fall short of their nominal liabilities; ``forced``
+    nodes count their resources at liquidation value (``α e + β inflow``)."""
+    resources = external + inflow
+    if forced is not None and forced.any():
+        resources = np.where(forced, alpha * external + beta * inflow, resources)
+    return nominal - resources > DEFAULT_TOLERANCE * np.maximum(nominal, resources)
 
 
 def _solve_defaulted(
@@ -139,9 +157,11 @@ def _solve_defaulted(
     cols = index[debtors[inside]]  # ... receives from debtor i
     weights = -beta * relative[inside]
     if k <= DENSE_SOLVE_LIMIT:
-        matrix = np.eye(k)
-        np.add.at(matrix, (rows, cols), weights)
-        solution = np.linalg.solve(matrix, rhs)
+        # I − β Π_DDᵀ, summing repeated edges (bincount is add.at without its cost)
+        flat = np.bincount(rows * k + cols, weights=weights, minlength=k * k)
+        flat = flat.astype(np.float64, copy=False)  # int64 when there is no edge
+        flat[:: k + 1] += 1.0
+        solution = np.linalg.solve(flat.reshape(k, k), rhs)
     else:
         matrix = sp.csc_matrix((weights, (rows, cols)), shape=(k, k)) + sp.identity(
             k, format="csc"

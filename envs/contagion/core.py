@@ -34,7 +34,8 @@ One step, in order (every money movement a balanced pair of account updates):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -70,7 +71,9 @@ class StepResult:
         pnl: ``[n]`` P&L of each bank in this step (currency).
         variation_margin: ``[n]`` VM of banks; outside_variation_margin ``[C]``.
         waterfall, trades, clearing, netting: reports of stages 5, 3, 6 and 2.
-        metrics: floats for logging (see ``step_metrics``).
+        after: ``(net, state after the step, bank equity)``, what metrics read.
+        metrics: floats for logging (see ``step_metrics``), computed on first use
+            (a step that nobody logs does not pay for them).
     """
 
     rewards: np.ndarray
@@ -82,7 +85,12 @@ class StepResult:
     trades: TradeReport
     clearing: ClearingResult
     netting: Netting
-    metrics: dict[str, float]
+    after: tuple[Network, State, np.ndarray] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def metrics(self) -> dict[str, float]:
+        net, state, equity = self.after
+        return step_metrics(net, state, self, equity)
 
 
 def reset(params: ContagionParams, rng: np.random.Generator) -> tuple[Network, State]:
@@ -119,14 +127,13 @@ def check_actions(actions: np.ndarray, n: int) -> np.ndarray:
     actions = np.asarray(actions, dtype=np.float64)
     if actions.shape != (n, 4):
         raise ValueError(f"actions must have shape ({n}, 4), got {actions.shape}")
-    bad = ~np.isfinite(actions)
-    if bad.any():
-        bank, column = (int(v) for v in np.argwhere(bad)[0])
+    if not np.isfinite(actions).all():
+        bank, column = (int(v) for v in np.argwhere(~np.isfinite(actions))[0])
         raise ValueError(
             f"action {ACTION_NAMES[column]!r} of bank {bank} is {actions[bank, column]}; "
             "actions must be finite numbers in [0, 1]"
         )
-    return np.clip(actions, 0.0, 1.0)
+    return np.minimum(np.maximum(actions, 0.0), 1.0)
 
 
 def step(
@@ -143,7 +150,9 @@ def step(
     acting = s.alive.copy()
     actions = check_actions(actions, net.num_banks) * acting[:, None]
     equity_start = s.book_equity.copy()
-    distress = metrics.distress(s.book_equity, net.initial_equity, s.alive)
+    distress = metrics.distress(
+        s.book_equity, net.initial_equity, s.alive, net.inverse_initial_equity
+    )
     shock = draw_shock(scenario, s.t, distress, net.initial_assets, rng)
     failing, pnl = _apply_shock(net, s, shock, params)
     active = s.alive & ~failing
@@ -178,9 +187,9 @@ def step(
         trades=trades,
         clearing=clearing,
         netting=netting,
-        metrics={},
+        after=(net, s, equity),
     )
-    return s, _with_metrics(net, s, result, equity)
+    return s, result
 
 
 def _apply_shock(
@@ -306,13 +315,6 @@ def _rewards(
         - spec.systemic_weight * stress
     )
     return np.where(acting, reward, 0.0)
-
-
-def _with_metrics(
-    net: Network, s: State, result: StepResult, equity: np.ndarray
-) -> StepResult:
-    metrics_ = step_metrics(net, s, result, equity)
-    return StepResult(**{**result.__dict__, "metrics": metrics_})
 
 
 def step_metrics(

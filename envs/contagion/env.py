@@ -37,6 +37,23 @@ def global_state_space(params: ContagionParams) -> spaces.Box:
     return spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
 
 
+def _stacked_actions(values: list[Any]) -> np.ndarray | None:
+    """``[k, 4]`` float64 of k actions of 4 numbers each, or None for anything else
+    (the caller then checks action by action and names the culprit)."""
+    try:
+        if not all(len(value) == 4 for value in values):
+            return None
+        flat = np.concatenate(values)  # one copy; faster than np.array(values)
+    except (TypeError, ValueError):
+        return None
+    if flat.ndim != 1 or flat.size != 4 * len(values):
+        return None
+    try:
+        return flat.astype(np.float64).reshape(-1, 4)
+    except (TypeError, ValueError):
+        return None
+
+
 class ContagionEnv(ParallelEnv):
     """Banks on an interbank network try to stay solvent and liquid through a crisis.
 
@@ -148,6 +165,7 @@ class ContagionEnv(ParallelEnv):
         self.world: core.State | None = None
         self.last_result: core.StepResult | None = None
         self._obs: np.ndarray | None = None
+        self._rows = np.zeros(0, dtype=np.int64)  # bank index of each live agent
         self._layout: np.ndarray | None = None
 
     # ---- spaces -------------------------------------------------------------------
@@ -190,6 +208,7 @@ class ContagionEnv(ParallelEnv):
             self._rng, _ = seeding.np_random(seed)
         self.net, self.world = core.reset(self.params, self._rng)
         self.agents = list(self.possible_agents)
+        self._rows = np.arange(len(self.agents))
         self.last_result = None
         self._layout = None
         self._obs = observation.observe(self.net, self.world, self.params)
@@ -201,7 +220,6 @@ class ContagionEnv(ParallelEnv):
                 "ContagionEnv.step() called on a finished or un-reset episode; call reset() first"
             )
         matrix = self.action_matrix(actions)
-        acting = self.world.alive
         self.world, result = core.step(
             self.net, self.world, matrix, self.params, self.scenario, self._rng
         )
@@ -209,7 +227,7 @@ class ContagionEnv(ParallelEnv):
         self._obs = observation.observe(self.net, self.world, self.params)
         alive = self.world.alive
         truncated = self.world.t >= self.params.max_steps
-        agents, rows = self.agents, np.flatnonzero(acting)
+        agents, rows = self.agents, self._rows
         obs = dict(zip(agents, self._obs[rows], strict=True))
         rewards = dict(zip(agents, result.rewards[rows].tolist(), strict=True))
         terminations = dict(zip(agents, (~alive[rows]).tolist(), strict=True))
@@ -218,7 +236,8 @@ class ContagionEnv(ParallelEnv):
         if truncated:
             self.agents = []
         elif result.newly_defaulted.any():
-            self.agents = [self.possible_agents[i] for i in np.flatnonzero(alive)]
+            self._rows = np.flatnonzero(alive)
+            self.agents = [self.possible_agents[i] for i in self._rows]
         return obs, rewards, terminations, truncations, infos
 
     def _per_agent(self, obs: np.ndarray) -> dict[str, np.ndarray]:
@@ -230,37 +249,31 @@ class ContagionEnv(ParallelEnv):
             raise TypeError(
                 f"actions must be a dict agent -> action, got {type(actions).__name__}"
             )
-        n = len(self.possible_agents)
-        matrix = np.zeros((n, 4))
-        try:
-            rows = [self._index[agent] for agent in actions]
-            values = np.array(list(actions.values()), dtype=np.float64)
-            fast = values.shape == (len(rows), 4)
-        except (KeyError, TypeError, ValueError):
-            fast = False
-        if fast:
-            matrix[rows] = values
-        else:
-            for agent, action in actions.items():
-                matrix[self._index[self._check_agent(agent)]] = core.check_bank_action(
-                    action, f"action of {agent!r}"
-                )
-        if not np.all(np.isfinite(matrix)):
-            bank, column = (int(v) for v in np.argwhere(~np.isfinite(matrix))[0])
-            raise ValueError(
-                f"action of {self.possible_agents[bank]!r} has {core.ACTION_NAMES[column]}="
-                f"{matrix[bank, column]}; actions must be finite numbers in [0, 1]"
+        if list(actions) == self.agents:  # the usual case: every live agent, in order
+            values = _stacked_actions(list(actions.values()))
+            if values is not None and np.isfinite(values).all():
+                matrix = np.zeros((len(self.possible_agents), 4))
+                matrix[self._rows] = values
+                return matrix  # core.step clips it to [0, 1]
+        return self._checked_action_matrix(actions)
+
+    def _checked_action_matrix(self, actions: dict[str, Any]) -> np.ndarray:
+        """Any action dict, agent by agent, with the error that names the culprit."""
+        matrix = np.zeros((len(self.possible_agents), 4))
+        for agent, action in actions.items():
+            matrix[self._index[self._check_agent(agent)]] = core.check_bank_action(
+                action, f"action of {agent!r}"
             )
-        alive = self.world.alive
-        given = np.zeros(n, dtype=bool)
+        given = np.zeros(len(self.possible_agents), dtype=bool)
         given[[self._index[agent] for agent in actions]] = True
-        missing = alive & ~given
+        missing = self.world.alive & ~given
         if missing.any():
+            agent = self.possible_agents[int(np.flatnonzero(missing)[0])]
             raise ValueError(
-                f"no action for live agent {self.possible_agents[int(np.flatnonzero(missing)[0])]!r}; "
-                "every bank that has not defaulted must act"
+                f"no action for live agent {agent!r}; every bank that has not "
+                "defaulted must act"
             )
-        return matrix  # core.step clips it to [0, 1]
+        return matrix
 
     # ---- global state, metrics, rendering -------------------------------------------
     def state(self) -> np.ndarray:

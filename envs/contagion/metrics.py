@@ -14,13 +14,23 @@ from gridmarket.envs.contagion.checks import check_nonnegative, check_vector
 
 
 def distress(
-    equity: np.ndarray, initial_equity: np.ndarray, alive: np.ndarray | None = None
+    equity: np.ndarray,
+    initial_equity: np.ndarray,
+    alive: np.ndarray | None = None,
+    inverse_initial: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``h_i = clip(1 − E_i / E0_i, 0, 1)``, the share of initial equity lost; 1 if dead."""
-    lost = 1.0 - np.divide(
-        equity, initial_equity, out=np.zeros_like(equity), where=initial_equity > 0
-    )
-    h = np.clip(lost, 0.0, 1.0)
+    """``h_i = clip(1 − E_i / E0_i, 0, 1)``, the share of initial equity lost; 1 if dead.
+
+    ``inverse_initial`` (``1 / E0``, 0 where ``E0 <= 0``) may be passed precomputed.
+    """
+    if inverse_initial is None:
+        inverse_initial = np.divide(
+            1.0,
+            initial_equity,
+            out=np.zeros_like(initial_equity, dtype=np.float64),
+            where=initial_equity > 0,
+        )
+    h = np.minimum(np.maximum(1.0 - equity * inverse_initial, 0.0), 1.0)
     return h if alive is None else np.where(alive, h, 1.0)
 
 

@@ -7,6 +7,7 @@ one period (think of a week); every rate below is *per step*.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -22,13 +23,66 @@ from gridmarket.envs.contagion.checks import (
 
 INF = np.inf
 
+# The largest world contagion_v0 builds. At 50,000 banks a reset (networkx's
+# Barabási–Albert graph) takes about 20 s and a step about 4 s on one core; beyond
+# 100,000 the env is no longer an RL environment but a batch job.
+MAX_NUM_BANKS = 100_000
+# Peak memory of a reset plus a step, measured with tracemalloc at 5,000 banks
+# (edges_per_node 1, 2 and 6): about 700 B per bank and 425 B per network link,
+# rounded up here.
+BYTES_PER_BANK = 1_000
+BYTES_PER_LINK = 500
+
+
+class WorldTooLargeError(ValueError):
+    """A world whose size exceeds ``MAX_NUM_BANKS`` or the machine's memory."""
+
+
+def estimated_memory_bytes(
+    num_banks: int, edges_per_node: int, max_core_size: int
+) -> int:
+    """Peak bytes of a reset and a step of a world of this size (an estimate)."""
+    core = min(max_core_size, num_banks)
+    links = min(edges_per_node, num_banks - 1) * num_banks + core * (core - 1) // 2
+    return BYTES_PER_BANK * num_banks + BYTES_PER_LINK * links
+
+
+def physical_memory_bytes() -> int | None:
+    """This machine's physical memory, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _gib(size: float) -> str:
+    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.0f} MiB"
+
+
+def check_world_size(num_banks: int, edges_per_node: int, max_core_size: int) -> None:
+    """Refuse worlds above ``MAX_NUM_BANKS`` or the machine's memory, up front."""
+    estimate = estimated_memory_bytes(num_banks, edges_per_node, max_core_size)
+    machine = physical_memory_bytes()
+    if num_banks <= MAX_NUM_BANKS and (machine is None or estimate <= machine):
+        return
+    limit = estimated_memory_bytes(MAX_NUM_BANKS, edges_per_node, max_core_size)
+    memory = "unknown" if machine is None else _gib(machine)
+    raise WorldTooLargeError(
+        f"NetworkParams.num_banks={num_banks:,} is too large: a world of that size "
+        f"needs about {_gib(estimate)} (estimate: {BYTES_PER_BANK:,} B per bank + "
+        f"{BYTES_PER_LINK:,} B per network link, edges_per_node={edges_per_node}); "
+        f"the allowed maximum is num_banks <= MAX_NUM_BANKS = {MAX_NUM_BANKS:,} "
+        f"(about {_gib(limit)}) and within this machine's memory ({memory})"
+    )
+
 
 @dataclass(frozen=True)
 class NetworkParams:
     """The interbank network, drawn at reset (networkx is used there only).
 
     Attributes:
-        num_banks: number of banks n (>= 2).
+        num_banks: number of banks n (2 <= n <= ``MAX_NUM_BANKS`` = 100,000, and
+            within the machine's memory: see ``estimated_memory_bytes``).
         edges_per_node: Barabási–Albert attachment m (>= 1; capped at n-1).
         core_fraction: share of banks, by degree, that form the core (0, 1].
         max_core_size: the core has at most this many banks (>= 2); core banks are
@@ -68,6 +122,7 @@ class NetworkParams:
                 f"NetworkParams.num_ccps must be <= num_exchanges, got num_ccps="
                 f"{self.num_ccps} > num_exchanges={self.num_exchanges}"
             )
+        check_world_size(self.num_banks, self.edges_per_node, self.max_core_size)
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,7 @@ def resolve_defaults(
 ) -> tuple[ClearingResult, np.ndarray, np.ndarray]:
     """Clear, then wind up defaulted banks in place. ``(clearing, pnl, newly dead)``."""
     n = net.num_banks
-    debtors = np.concatenate([net.debtors, np.arange(n)])
-    creditors = np.concatenate([net.creditors, np.full(n, n)])
+    debtors, creditors = net.sink_edges
     amounts = np.concatenate([s.interbank, s.external_liabilities])
     external = np.append(accounts.external_assets(s), 0.0)
     forced = np.append(failing & s.alive, False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import gymnasium as gym
@@ -13,7 +12,8 @@ from gridmarket.envs.contagion import core, observation
 from gridmarket.envs.contagion.baselines import Policy, make_policy
 from gridmarket.envs.contagion.checks import check_int
 from gridmarket.envs.contagion.params import ContagionParams
-from gridmarket.envs.contagion.scenarios import ScenarioParams, get_scenario
+from gridmarket.envs.contagion.scenarios import ScenarioParams
+from gridmarket.envs.contagion.settings import world_settings
 
 
 class BankContagionEnv(gym.Env):
@@ -42,17 +42,21 @@ class BankContagionEnv(gym.Env):
     A new network and balance sheets drawn from the reset seed.
 
     ## Episode End
-    Terminated when the learner defaults (its default is absorbing); truncated
-    after ``max_steps`` steps.
+    Terminated in the step the learner defaults (the step that carries its default
+    penalty), as a defaulting bank is terminated in ``contagion_v0``; truncated
+    after ``max_cycles`` steps. Opponents that default stop acting.
 
     ## Arguments
     ``gym.make("BankContagion-v0", num_banks=10, scenario="normal", learner=0,
-    opponents="rule_based", max_steps=100, params=None)``. ``opponents`` is a
-    baseline name (``random``, ``rule_based``, ``myopic``, ``greedy``) or a callable
-    ``obs [n, K] -> actions [n, 4]``; ``0 <= learner < num_banks``.
+    opponents="rule_based", max_cycles=100, params=None)`` and the reward weights
+    ``liquidity_weight``, ``default_penalty``, ``systemic_weight`` of
+    ``contagion_v0``. ``opponents`` is a baseline name (``random``, ``rule_based``,
+    ``myopic``, ``greedy``) or a callable ``obs [n, K] -> actions [n, 4]``;
+    ``0 <= learner < num_banks``. ``max_steps`` is a deprecated alias of
+    ``max_cycles``.
 
     ## Version History
-    - v0: initial version.
+    - v0: initial version; ``max_cycles`` replaces ``max_steps``.
     """
 
     metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 2}
@@ -63,23 +67,32 @@ class BankContagionEnv(gym.Env):
         scenario: str | ScenarioParams = "normal",
         learner: int = 0,
         opponents: str | Policy = "rule_based",
-        max_steps: int = 100,
+        max_cycles: int | None = None,
         params: ContagionParams | None = None,
         render_mode: str | None = None,
+        *,
+        liquidity_weight: float | None = None,
+        default_penalty: float | None = None,
+        systemic_weight: float | None = None,
+        max_steps: int | None = None,
     ) -> None:
-        num_banks = check_int("num_banks", num_banks, 2)
+        self.params, self.scenario = world_settings(
+            num_banks=num_banks,
+            scenario=scenario,
+            max_cycles=max_cycles,
+            max_steps=max_steps,
+            params=params,
+            liquidity_weight=liquidity_weight,
+            default_penalty=default_penalty,
+            systemic_weight=systemic_weight,
+            owner="BankContagion-v0",
+        )
+        self.max_cycles = self.params.max_steps
         self.learner = check_int("learner", learner, 0)
-        if self.learner >= num_banks:
+        if self.learner >= self.params.num_banks:
             raise ValueError(
                 f"`learner` must be < num_banks={num_banks}, got {learner}"
             )
-        params = ContagionParams() if params is None else params
-        self.params = replace(
-            params,
-            network=replace(params.network, num_banks=num_banks),
-            max_steps=check_int("max_steps", max_steps, 1),
-        )
-        self.scenario = get_scenario(scenario)
         self._opponents_spec = opponents
         self.opponents = make_policy(opponents)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:

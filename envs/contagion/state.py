@@ -9,6 +9,7 @@ row pointer). Money is in currency units, securities in units.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -58,9 +59,38 @@ class Network:
     def num_ccps(self) -> int:
         return int(self.exchange_ccp.max()) + 1
 
-    @property
+    # Derived arrays, computed once per network (the step reads them every time).
+    @functools.cached_property
     def degree(self) -> np.ndarray:
         return np.diff(self.neighbour_ptr)
+
+    @functools.cached_property
+    def inverse_degree(self) -> np.ndarray:
+        """``1 / degree`` (0 for isolated banks)."""
+        degree = self.degree.astype(np.float64)
+        return np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
+
+    @functools.cached_property
+    def neighbour_starts(self) -> np.ndarray:
+        """Row starts for ``reduceat`` over the edges (clamped for empty rows)."""
+        last = max(int(self.debtors.shape[0]) - 1, 0)
+        return np.minimum(self.neighbour_ptr[:-1], last)
+
+    @functools.cached_property
+    def inverse_initial_equity(self) -> np.ndarray:
+        """``1 / initial_equity`` (0 where it is not positive)."""
+        equity = self.initial_equity
+        return np.divide(1.0, equity, out=np.zeros_like(equity), where=equity > 0)
+
+    @functools.cached_property
+    def sink_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(debtors, creditors)`` of the clearing network: the interbank edges,
+        then one edge from each bank to the depositor sink node ``n``."""
+        n = self.num_banks
+        return (
+            np.concatenate([self.debtors, np.arange(n)]),
+            np.concatenate([self.creditors, np.full(n, n)]),
+        )
 
 
 @dataclass
@@ -118,16 +148,14 @@ class State:
 
     def copy(self) -> State:
         """A deep copy (every array copied)."""
-        return State(
-            **{
-                item.name: (
-                    value.copy()
-                    if isinstance(value := getattr(self, item.name), np.ndarray)
-                    else value
-                )
-                for item in fields(self)
+        clone = object.__new__(State)
+        clone.__dict__.update(
+            {
+                name: value.copy() if isinstance(value, np.ndarray) else value
+                for name, value in self.__dict__.items()
             }
         )
+        return clone
 
 
 def state_equal(a: State, b: State) -> bool:

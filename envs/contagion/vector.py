@@ -153,8 +153,8 @@ class ContagionVectorEnv:
             rewards[w] = result.rewards
             terminated[w] = result.newly_defaulted
             self._returns[w] += result.rewards
-            self._depth[w] = max(self._depth[w], result.metrics["contagion_depth"])
-            self._uncovered[w] += result.metrics["ccp_uncovered"]
+            self._depth[w] = max(self._depth[w], result.clearing.default_round.max())
+            self._uncovered[w] += result.waterfall.uncovered.sum()
             alive_any = bool(world.alive.any())
             truncated[w] = alive_any and world.t >= self.max_cycles
             done[w] = truncated[w] or not alive_any

@@ -11,7 +11,9 @@ from pettingzoo.test import (
 )
 
 from gridmarket.envs import contagion_v0
+from gridmarket.envs.contagion import params as params_module
 from gridmarket.envs.contagion.baselines import RuleBasedPolicy
+from gridmarket.envs.contagion.vector import ContagionVectorEnv
 
 # Overflow, division by zero or NaN anywhere in the dynamics fails the test.
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -160,6 +162,16 @@ def test_spaces_state_and_render():
             r"'bank_0' must have shape \(4,\).*got shape \(3,\)",
         ),
         ({"bank_0": [0, np.nan, 0, 0]}, ValueError, "'bank_0' has hoard=nan"),
+        (  # every live agent, in order, sizes that add up to 3 x 4
+            {"bank_0": np.zeros(3), "bank_1": np.zeros(5), "bank_2": np.zeros(4)},
+            ValueError,
+            r"'bank_0' must have shape \(4,\).*got shape \(3,\)",
+        ),
+        (
+            {"bank_0": np.zeros(4), "bank_1": np.zeros(4), "bank_2": [0, 0, np.inf, 0]},
+            ValueError,
+            "'bank_2' has sell=inf",
+        ),
         ({"bank_9": np.zeros(4)}, ValueError, "unknown agent 'bank_9'"),
         ({"bank_0": np.zeros(4)}, ValueError, "no action for live agent 'bank_1'"),
         ({"bank_0": "lend"}, TypeError, "'bank_0' must be 4 floats"),
@@ -198,3 +210,25 @@ def test_out_of_range_actions_are_clipped():
     obs_b, *_ = b.step({x: np.array([1.0, 0.0, 0.5, 1.0]) for x in b.agents})
     for agent in obs_a:
         np.testing.assert_array_equal(obs_a[agent], obs_b[agent])
+
+
+def test_worlds_too_large_are_refused_up_front_with_the_estimate():
+    message = (
+        r"num_banks=10,000,000 is too large: a world of that size needs about "
+        r"18\.6 GiB .*the allowed maximum is num_banks <= MAX_NUM_BANKS = 100,000"
+    )
+    with pytest.raises(params_module.WorldTooLargeError, match=message):
+        contagion_v0.parallel_env(num_banks=10_000_000)
+    with pytest.raises(params_module.WorldTooLargeError, match="100,001 is too large"):
+        ContagionVectorEnv(2, num_banks=100_001)
+    assert contagion_v0.parallel_env(num_banks=100_000).params.num_banks == 100_000
+
+
+def test_worlds_beyond_the_machines_memory_are_refused(monkeypatch):
+    monkeypatch.setattr(params_module, "physical_memory_bytes", lambda: 2**27)
+    assert contagion_v0.parallel_env(num_banks=1_000).params.num_banks == 1_000
+    with pytest.raises(
+        params_module.WorldTooLargeError,
+        match=r"num_banks=90,000 .*needs about 172 MiB.*machine's memory \(128 MiB\)",
+    ):
+        contagion_v0.parallel_env(num_banks=90_000)

@@ -29,7 +29,7 @@ def test_episode_terminates_when_the_learner_defaults():
     wipeout = ScenarioParams(
         "wipeout", writeoff_step=2, writeoff_banks=6, writeoff_share=0.9
     )
-    env = BankContagionEnv(num_banks=6, scenario=wipeout, learner=2, max_steps=80)
+    env = BankContagionEnv(num_banks=6, scenario=wipeout, learner=2, max_cycles=80)
     obs, _ = env.reset(seed=0)
     terminated = truncated = False
     steps = 0
@@ -43,8 +43,10 @@ def test_episode_terminates_when_the_learner_defaults():
 
 
 def test_truncation_and_seeding():
-    a = BankContagionEnv(num_banks=5, max_steps=7)
-    b = BankContagionEnv(num_banks=5, max_steps=7)
+    a = BankContagionEnv(num_banks=5, max_cycles=7)
+    with pytest.warns(DeprecationWarning, match="max_steps=...\\) is deprecated"):
+        b = BankContagionEnv(num_banks=5, max_steps=7)
+    assert a.max_cycles == b.max_cycles == 7
     obs_a, _ = a.reset(seed=9)
     obs_b, _ = b.reset(seed=9)
     np.testing.assert_array_equal(obs_a, obs_b)
