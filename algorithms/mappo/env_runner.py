@@ -96,6 +96,16 @@ class MAPPOEnvRunner(EnvRunner, Checkpointable):
         )
         self._obs, info = self.env.reset()
         self._alive = info["alive"]
+        groups = int((self.config.model_config or {}).get("num_policy_groups", 1))
+        if groups > 1:
+            # The module supports per-group heads; the runner would need each
+            # bank's group (core/periphery) from the env, which ContagionVectorEnv
+            # does not expose yet.
+            raise ValueError(
+                f"model_config['num_policy_groups']={groups} needs the env to report "
+                "each bank's group; ContagionVectorEnv does not, so use 1 (one shared "
+                "actor) for now"
+            )
 
     def set_env_config(self, **overrides: Any) -> None:
         """Rebuild the worlds with ``overrides`` on top of ``config.env_config``
