@@ -11,13 +11,14 @@ systemic instead of one scenario.
 How to run
 ----------
     gridmarket train contagion_mappo
-    gridmarket train contagion_mappo --num-banks 5 --scenario normal --as-test
+    gridmarket train contagion_mappo --num-banks 5 --scenario normal --max-cycles 25
     gridmarket train contagion_mappo --curriculum --num-env-runners 2
 
 Results to expect
 -----------------
-See BENCHMARKS.md ("MAPPO on contagion_v0") for the measured runs behind the
-``--as-test`` thresholds in ``EXPECTED_RETURN``.
+No full run of this file has been measured yet, so ``EXPECTED_RETURN`` is empty
+and ``--as-test`` refuses. The evaluation (BENCHMARKS.md, "do learned banks make
+the system safer?") trained the same config for 4,000 env steps at 10 banks.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ parser.add_argument(
 )
 parser.set_defaults(no_stop_on_success=True)
 
-# --as-test thresholds on env_runners/episode_return_mean (mean per-bank episode
-# return of the last 100 training episodes), per (scenario, num_banks); measured.
-EXPECTED_RETURN = {("normal", 5): -1.0, ("liquidity_crisis", 30): -3.0}
+# --as-test thresholds on env_runners/episode_return_mean per (scenario, num_banks),
+# only from measured runs of this file. None measured yet (see BENCHMARKS.md): the
+# shared 2-core machine had no time for a full run before the deadline, so
+# --as-test refuses rather than test against an invented number.
+EXPECTED_RETURN: dict[tuple[str, int], float] = {}
 PROGRESS = ("num_env_steps_sampled_lifetime", "env_runners/default_rate")
 
 

@@ -8,12 +8,13 @@ leave the episode as PettingZoo prescribes. Same network sizes (2 x 64) as MAPPO
 How to run
 ----------
     gridmarket train contagion_ppo
-    gridmarket train contagion_ppo --num-banks 5 --scenario normal --as-test
+    gridmarket train contagion_ppo --num-banks 5 --scenario normal --max-cycles 25
 
 Results to expect
 -----------------
-See BENCHMARKS.md ("MAPPO on contagion_v0") for the measured runs behind the
-``--as-test`` thresholds in ``EXPECTED_RETURN``. PPO samples through per-agent
+No full run of this file has been measured yet, so ``EXPECTED_RETURN`` is empty
+and ``--as-test`` refuses. The evaluation (BENCHMARKS.md, "do learned banks make
+the system safer?") trained the same config for 4,000 env steps at 10 banks. PPO samples through per-agent
 dicts and episode bookkeeping, so each iteration is slow (see the benchmark).
 """
 
@@ -32,9 +33,11 @@ parser = tuned_example_parser(__doc__, default_iters=20)
 add_contagion_args(parser)
 parser.set_defaults(no_stop_on_success=True)
 
-# --as-test thresholds on the mean episode return (summed over banks, as RLlib
-# reports multi-agent returns), per (scenario, num_banks); measured.
-EXPECTED_RETURN = {("normal", 5): -15.0}
+# --as-test thresholds on env_runners/episode_return_mean per (scenario, num_banks),
+# only from measured runs of this file. None measured yet (see BENCHMARKS.md): the
+# shared 2-core machine had no time for a full run before the deadline, so
+# --as-test refuses rather than test against an invented number.
+EXPECTED_RETURN: dict[tuple[str, int], float] = {}
 PROGRESS = ("num_env_steps_sampled_lifetime",)
 
 
