@@ -50,14 +50,32 @@ def default_config(
 
 def register_pettingzoo_env() -> str:
     """Register contagion_v0 behind RLlib's ``ParallelPettingZooEnv`` with Tune
-    (visible to every Ray node) and return its name."""
+    (visible to every Ray node) and return its name.
+
+    RLlib's wrapper ends an episode when *all* agents of a step are terminated, or
+    all truncated. When the last step both truncates the surviving banks and
+    terminates a bank that defaulted in it, neither holds and RLlib would step a
+    finished env; here the episode ends when the env has no agents left.
+    """
     from ray.rllib.env.wrappers.pettingzoo_env import ParallelPettingZooEnv
     from ray.tune.registry import register_env
+
+    class ContagionPettingZooEnv(ParallelPettingZooEnv):
+        def step(self, action_dict: dict) -> tuple:
+            obs, rewards, terminateds, truncateds, infos = super().step(action_dict)
+            finished = not self.par_env.agents
+            terminateds["__all__"] = terminateds["__all__"] or (
+                finished and not truncateds["__all__"] and not any(truncateds.values())
+            )
+            truncateds["__all__"] = truncateds["__all__"] or (
+                finished and not terminateds["__all__"]
+            )
+            return obs, rewards, terminateds, truncateds, infos
 
     def make(config: dict[str, Any]) -> ParallelPettingZooEnv:
         from gridmarket.envs import contagion_v0
 
-        return ParallelPettingZooEnv(contagion_v0.parallel_env(**dict(config)))
+        return ContagionPettingZooEnv(contagion_v0.parallel_env(**dict(config)))
 
     register_env(PETTINGZOO_ENV_NAME, make)
     return PETTINGZOO_ENV_NAME
