@@ -23,6 +23,11 @@ ALGORITHMS: tuple[AlgorithmInfo, ...] = (
         "trajectory balance for GFlowNets, discrete and continuous (RLlib)",
     ),
     AlgorithmInfo(
+        "MAPPO",
+        "gridmarket.algorithms.mappo:MAPPOConfig",
+        "multi-agent PPO, shared actor + permutation-invariant critic (RLlib)",
+    ),
+    AlgorithmInfo(
         "REINFORCE",
         "gridmarket.algorithms.reinforce:ReinforceConfig",
         "REINFORCE on TB's batched trajectory sampler (RLlib)",

@@ -4,6 +4,7 @@ gridmarket list
 gridmarket train hypergrid_tb [--stop-iters N] [--num-env-runners K] [--address ADDR]
 gridmarket train hypergrid_tb --help
 gridmarket evaluate-forecast --agent persistence --ticker AAPL --split test
+gridmarket evaluate-contagion [--scenarios ...] [--seeds ...] [--eval-banks 30 100 1000]
 """
 
 from __future__ import annotations
@@ -66,16 +67,28 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return int(module.main(args.example_args))
 
 
-def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from gridmarket.evaluation.run import main as evaluate_main
+#: Subcommands that hand every option after their name to a module's ``main``:
+#: name -> (module, help).
+PASS_THROUGH: dict[str, tuple[str, str]] = {
+    "evaluate": (
+        "gridmarket.evaluation.run",
+        "compare the GridMarket stress-path methods at one oracle budget",
+    ),
+    "evaluate-forecast": (
+        "gridmarket.evaluation.forecast_run",
+        "score forecasters on TextForecast-v0 windows (MAE, MAPE, direction, "
+        "validity with bootstrap intervals), logged to MLflow",
+    ),
+    "evaluate-contagion": (
+        "gridmarket.evaluation.contagion",
+        "MAPPO vs independent PPO vs rule-based banks on contagion_v0",
+    ),
+}
 
-    return int(evaluate_main(args.rest))  # options after `evaluate`
 
-
-def _cmd_evaluate_forecast(args: argparse.Namespace) -> int:
-    from gridmarket.evaluation.forecast_run import main as forecast_main
-
-    return int(forecast_main(args.rest))  # options after `evaluate-forecast`
+def _cmd_pass_through(args: argparse.Namespace) -> int:
+    module = importlib.import_module(PASS_THROUGH[args.command][0])
+    return int(module.main(args.rest))  # the options after the subcommand
 
 
 def _cmd_oracles(args: argparse.Namespace) -> int:
@@ -106,18 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("name", help="tuned example, see `gridmarket list`")
     train.add_argument("example_args", nargs=argparse.REMAINDER)
     train.set_defaults(func=_cmd_train)
-    evaluate = commands.add_parser(
-        "evaluate",
-        help="compare the GridMarket stress-path methods at one oracle budget",
-        add_help=False,
-    )
-    evaluate.set_defaults(func=_cmd_evaluate)
-    commands.add_parser(
-        "evaluate-forecast",
-        help="score forecasters on TextForecast-v0 windows (MAE, MAPE, direction, "
-        "validity with bootstrap intervals), logged to MLflow",
-        add_help=False,
-    ).set_defaults(func=_cmd_evaluate_forecast)
+    for name, (_, summary) in PASS_THROUGH.items():
+        commands.add_parser(name, help=summary, add_help=False).set_defaults(
+            func=_cmd_pass_through
+        )
     oracles = commands.add_parser("oracles", help="train the GridMarket oracles")
     oracles.add_argument("action", choices=["train"])
     oracles.set_defaults(func=_cmd_oracles)
@@ -127,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    if rest and args.func not in (_cmd_evaluate, _cmd_evaluate_forecast, _cmd_oracles):
+    if rest and args.func not in (_cmd_pass_through, _cmd_oracles):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.rest = rest
     return args.func(args)
