@@ -263,34 +263,56 @@ def fit_experiment(
             param_space=param_space,
         )
     else:
-        run_dir = Path(args.storage_path).resolve() / time.strftime(
-            f"{name}_%Y%m%d-%H%M%S"
-        )
         print(
             f"gridmarket: training {name!r}; MLflow experiment {experiment!r} at "
-            f"{tracking_uri}\n  results and checkpoints: {run_dir}\n  after a "
-            f"crash: gridmarket train {name} --resume"
+            f"{tracking_uri}"
         )
-        tuner = tune.Tuner(
+        tuner = _new_tuner(
             trainable,
-            param_space=param_space,
-            tune_config=tune.TuneConfig(num_samples=args.num_samples),
-            run_config=tune.RunConfig(
-                name=run_dir.name,
-                storage_path=str(run_dir.parent),
-                stop=stop,
-                callbacks=[mlflow_callback, printer.callback],
-                checkpoint_config=tune.CheckpointConfig(
-                    checkpoint_frequency=args.checkpoint_freq,
-                    checkpoint_at_end=True,
-                    num_to_keep=2,
-                ),
-                verbose=0,
-            ),
+            param_space,
+            args,
+            name=name,
+            stop=stop,
+            callbacks=[mlflow_callback, printer.callback],
         )
     grid = tuner.fit()
     runs = mlflow_runs_of(grid, tracking_uri, experiment)
     return ExperimentResult(grid, runs, tracking_uri, experiment, time.time() - started)
+
+
+def _new_tuner(
+    trainable: Any,
+    param_space: Any,
+    args: argparse.Namespace,
+    *,
+    name: str,
+    stop: Any,
+    callbacks: list[Any],
+) -> Any:
+    from ray import tune
+
+    run_dir = Path(args.storage_path).resolve() / time.strftime(f"{name}_%Y%m%d-%H%M%S")
+    print(
+        f"  results and checkpoints: {run_dir}\n"
+        f"  after a crash: gridmarket train {name} --resume"
+    )
+    return tune.Tuner(
+        trainable,
+        param_space=param_space,
+        tune_config=tune.TuneConfig(num_samples=args.num_samples),
+        run_config=tune.RunConfig(
+            name=run_dir.name,
+            storage_path=str(run_dir.parent),
+            stop=stop,
+            callbacks=callbacks,
+            checkpoint_config=tune.CheckpointConfig(
+                checkpoint_frequency=args.checkpoint_freq,
+                checkpoint_at_end=True,
+                num_to_keep=2,
+            ),
+            verbose=0,
+        ),
+    )
 
 
 def find_experiment(storage_path: str, name: str, which: str) -> Path:

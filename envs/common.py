@@ -1,9 +1,11 @@
 """Argument checks shared by every env of the suite: each error names the
-argument, shows the value and says what is allowed. numpy only."""
+argument, shows the value and says what is allowed. numpy only. Also the lazy
+package exports that keep the pure cores' imports light."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -63,3 +65,20 @@ def check_render_mode(render_mode: Any, allowed: Sequence[str]) -> str | None:
 def check_num_envs(num_envs: Any) -> int:
     """``num_envs`` as an int >= 1, or a ``TypeError``/``ValueError`` naming it."""
     return check_int("num_envs", num_envs, 1)
+
+
+def lazy_exports(package: str, spec: str) -> tuple[Callable[[str], Any], list[str]]:
+    """A module ``__getattr__`` (PEP 562) and ``__all__`` for ``package``.
+
+    ``spec`` lists ``name:submodule`` pairs; ``name`` is imported from
+    ``package.submodule`` on first use, so importing one submodule (a pure core)
+    does not import the package's adapters.
+    """
+    exports = dict(pair.split(":") for pair in spec.split())
+
+    def __getattr__(name: str) -> Any:
+        if name not in exports:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        return getattr(importlib.import_module(f"{package}.{exports[name]}"), name)
+
+    return __getattr__, sorted(exports)

@@ -9,27 +9,18 @@ and a JSON model card, and ship in the package::
     oracle = load_oracle("gfc-2007")
     oracle.predict(oracle.initial_state[None])
 
-Oracles never import envs. The names below import on first use (pandas,
-scikit-learn, skops), so the numpy-only ``gridmarket.oracles.synthetic`` stays light.
+Oracles never import envs.
 """
 
-from __future__ import annotations
+from gridmarket.oracles.data import FEATURES, SCENARIOS
+from gridmarket.oracles.oracle import Oracle, load_oracle
+from gridmarket.oracles.store import TRUSTED_TYPES, OracleLoadError
 
-import importlib
-from typing import Any
-
-_EXPORTS = {
-    "FEATURES": "data",
-    "SCENARIOS": "data",
-    "TRUSTED_TYPES": "store",
-    "Oracle": "oracle",
-    "OracleLoadError": "store",
-    "load_oracle": "oracle",
-}
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+__all__ = [
+    "FEATURES",
+    "SCENARIOS",
+    "TRUSTED_TYPES",
+    "Oracle",
+    "OracleLoadError",
+    "load_oracle",
+]

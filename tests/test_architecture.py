@@ -12,18 +12,18 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Source folder -> import namespace (pyproject's package-dir).
+#: Source folder -> import namespace, from pyproject's package-dir.
 NAMESPACES = {
-    "oracles": "gridmarket.oracles",
-    "envs": "gridmarket.envs",
-    "algorithms": "gridmarket.algorithms",
-    "core": "gridmarket",
-    "tuned_examples": "gridmarket.tuned_examples",
+    folder: namespace
+    for namespace, folder in tomllib.loads((ROOT / "pyproject.toml").read_text())[
+        "tool"
+    ]["setuptools"]["package-dir"].items()
 }
 #: Layer of each namespace; anything else under ``gridmarket`` is core (CLI,
 #: harness, evaluation, tracking, and the top-level package itself).

@@ -4,22 +4,9 @@ The adapters and scenarios (oracles: pandas, scikit-learn) import on first use, 
 ``gridmarket.envs.grid_market.core`` stays numpy-only.
 """
 
-from __future__ import annotations
+from gridmarket.envs.common import lazy_exports
 
-import importlib
-from typing import Any
-
-_EXPORTS = {
-    "SCENARIOS": "scenarios",
-    "GridMarketEnv": "env",
-    "GridMarketParams": "core",
-    "GridMarketVectorEnv": "vector",
-    "get_scenario": "scenarios",
-}
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+__getattr__, __all__ = lazy_exports(
+    __name__,
+    "SCENARIOS:scenarios GridMarketEnv:env GridMarketParams:core GridMarketVectorEnv:vector get_scenario:scenarios",
+)

@@ -86,3 +86,27 @@ def test_envs_use_the_shared_checks(make, error, message):
     kwargs = {"R0": 0.0} if name == "HyperGridParams" else {"render_mode": "human"}
     with pytest.raises(error, match=message):
         cls(**kwargs)
+
+
+def test_lazy_exports_import_on_first_use_and_name_unknown_attributes():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import gridmarket.envs.hypergrid as h\n"
+        "before = 'gridmarket.envs.hypergrid.env' in sys.modules\n"
+        "env_cls = h.HyperGridEnv\n"
+        "print(before, env_cls.__module__, sorted(h.__all__)[0])\n"
+        "h.HyperGridAgent\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.split() == [
+        "False",
+        "gridmarket.envs.hypergrid.env",
+        "ExactDistribution",
+    ]
+    assert (
+        "AttributeError: module 'gridmarket.envs.hypergrid' has no attribute "
+        "'HyperGridAgent'" in out.stderr
+    )
