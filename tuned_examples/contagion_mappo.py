@@ -30,7 +30,7 @@ from gridmarket.algorithms.mappo import MAPPOConfig
 from gridmarket.algorithms.mappo.curriculum import DEFAULT_CURRICULUM
 from gridmarket.algorithms.mappo.presets import default_config
 from gridmarket.experiment import Metric, run_experiment, tuned_example_parser
-from gridmarket.tuned_examples._contagion import (
+from gridmarket.scenario_args import (
     add_contagion_args,
     contagion_env_config,
 )

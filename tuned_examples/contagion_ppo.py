@@ -24,7 +24,7 @@ import sys
 
 from gridmarket.algorithms.mappo.presets import independent_ppo_config
 from gridmarket.experiment import Metric, run_experiment, tuned_example_parser
-from gridmarket.tuned_examples._contagion import (
+from gridmarket.scenario_args import (
     add_contagion_args,
     contagion_env_config,
 )
