@@ -143,7 +143,7 @@ class GRPOTorchRLModule(TorchRLModule):
     @override(TorchRLModule)
     def get_state(self, components: Any = None, **kwargs: Any) -> dict[str, Any]:
         return {
-            name: param.detach().cpu().numpy()
+            name: param.detach().cpu().numpy().copy()
             for name, param in self.trainable_named_parameters().items()
         }
 
