@@ -41,6 +41,7 @@ def sample_completions(
     temperature: float = 1.0,
     top_p: float = 1.0,
     generator: torch.Generator | None = None,
+    greedy: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Sample one completion per row; returns ``(ids [B, T], mask [B, T], logp [B, T])``.
 
@@ -62,8 +63,11 @@ def sample_completions(
     ids, masks, logps = [], [], []
     for step in range(max_new_tokens):
         scaled = logits.float() / temperature  # [B, V]
-        probs = torch.softmax(_top_p_filter(scaled, top_p), dim=-1)
-        token = torch.multinomial(probs, 1, generator=generator).squeeze(-1)  # [B]
+        if greedy:
+            token = scaled.argmax(dim=-1)  # [B]
+        else:
+            probs = torch.softmax(_top_p_filter(scaled, top_p), dim=-1)
+            token = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
         logp = torch.log_softmax(scaled, dim=-1).gather(-1, token[:, None])[:, 0]
         token = torch.where(done, torch.full_like(token, pad_token_id), token)
         ids.append(token)

@@ -98,6 +98,7 @@ class GRPOTorchRLModule(TorchRLModule):
         max_prompt_length: int,
         top_p: float = 1.0,
         generator: torch.Generator | None = None,
+        greedy: bool = False,
     ) -> dict[str, torch.Tensor]:
         """``group_size`` sampled completions of each prompt, rows grouped."""
         encoded = self.tokenizer(
@@ -121,6 +122,7 @@ class GRPOTorchRLModule(TorchRLModule):
             temperature=self.temperature,
             top_p=top_p,
             generator=generator,
+            greedy=greedy,
         )
         return {
             PROMPT_IDS: prompt_ids,
@@ -136,6 +138,17 @@ class GRPOTorchRLModule(TorchRLModule):
             self.tokenizer.decode(row[: int(m.sum())], skip_special_tokens=True)
             for row, m in zip(completion_ids.tolist(), mask, strict=True)
         ]
+
+    def save_pretrained(self, path: str) -> None:
+        """Write the (LoRA-merged) model and its tokenizer as a Hugging Face
+        directory (safetensors), loadable as ``model`` by a later stage."""
+        lm = self.lm
+        if hasattr(lm, "merge_and_unload"):
+            import copy
+
+            lm = copy.deepcopy(lm).merge_and_unload()
+        lm.save_pretrained(path)
+        self.tokenizer.save_pretrained(path)
 
     def trainable_named_parameters(self) -> dict[str, torch.nn.Parameter]:
         return {n: p for n, p in self.lm.named_parameters() if p.requires_grad}

@@ -49,3 +49,6 @@ class StandInForecastEnv(gym.Env):
         reward = float(share + valid)
         info = {"numeric_share": share, "format_valid": float(valid)}
         return self.prompt(self._window), reward, True, False, info
+
+
+gym.register("StandInForecast-v0", entry_point=StandInForecastEnv)
