@@ -43,6 +43,13 @@ GYMNASIUM_ENVS: tuple[EnvSpec, ...] = (
         summary="one learning bank in the contagion_v0 interbank network; the other "
         "banks follow a baseline policy",
     ),
+    EnvSpec(
+        id="TextForecast-v0",
+        entry_point="gridmarket.envs.text_forecast.env:TextForecastEnv",
+        vector_entry_point=None,
+        summary="forecast the next 10 closes of a StockNet stock from a text prompt "
+        "(one step per prompt; for LLMs and GRPO)",
+    ),
 )
 
 
