@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sft-epochs", type=int, default=2)
     p.add_argument("--sft-lr", type=float, default=1e-5)
     p.add_argument("--eval-windows", type=int, default=64)
-    p.add_argument("--baselines", default="persistence,drift,moving_average",
+    p.add_argument("--baselines", default="persistence,drift",
                    help="comma-separated naive forecasters ('' for none)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tracking-uri", default=None)

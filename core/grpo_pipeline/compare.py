@@ -52,10 +52,29 @@ def score_forecaster(
         env.reset(options={"window_id": int(window)})
         _, reward, _, _, info = env.step(text)
         columns["reward"].append(float(reward))
-        for key, value in info.items():
-            if isinstance(value, Real):
+        for key, value in {**info, **forecast_errors(info)}.items():
+            if isinstance(value, Real) and key not in NOT_METRICS:
                 columns.setdefault(key, []).append(float(value))
     return {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
+
+
+NOT_METRICS = ("window_id", "last_close")
+
+
+def forecast_errors(info: dict[str, Any]) -> dict[str, float]:
+    """MAE and MAPE (%) of a parsed forecast against the true closes, NaN when the
+    forecast is invalid (so they average over valid forecasts only); ``{}`` for envs
+    whose ``info`` has no ``forecast``/``target``."""
+    if "target" not in info or "forecast" not in info:
+        return {}
+    if info["forecast"] is None:
+        return {"mae": float("nan"), "mape": float("nan")}
+    forecast = np.asarray(info["forecast"], dtype=np.float64)
+    target = np.asarray(info["target"], dtype=np.float64)
+    return {
+        "mae": float(np.abs(forecast - target).mean()),
+        "mape": float((np.abs(forecast - target) / np.abs(target)).mean() * 100),
+    }
 
 
 def bootstrap_interval(

@@ -40,15 +40,6 @@ def _model_of(out_dir: Path, stage: str) -> str:
     return str(out_dir / stage / stages.MODEL_DIR)
 
 
-def naive_forecasters(names: tuple[str, ...], env_config: dict[str, Any]) -> dict[str, Any]:
-    """TextForecast-v0's naive forecasters by name (persistence first)."""
-    if not names:
-        return {}
-    from gridmarket.envs.text_forecast import forecasters  # optional: TextForecast-v0
-
-    return {name: forecasters.make_forecaster(name, **env_config) for name in names}
-
-
 def run_stage(cfg: PipelineConfig, stage: str, stage_dir: Path, report: Callable) -> dict[str, float]:
     out = Path(cfg.out_dir)
     if stage == "grpo_1":
@@ -75,7 +66,7 @@ def comparison_stage(cfg: PipelineConfig, stage_dir: Path, report: Callable) -> 
     for stage in ("grpo_1", "sft", "grpo_2"):
         models[stage] = stages.load_module(cfg, _model_of(out, stage))
     scores = evaluate_models(
-        models, naive_forecasters(cfg.baselines, cfg.env_config), env, windows,
+        models, _baselines(cfg, env), env, windows,
         max_new_tokens=cfg.max_new_tokens, max_prompt_length=cfg.max_prompt_length,
     )
     rows = comparison_table(scores, seed=cfg.seed)
@@ -89,6 +80,14 @@ def comparison_stage(cfg: PipelineConfig, stage_dir: Path, report: Callable) -> 
                if k not in ("agent",) and not k.endswith(("_lo", "_hi"))}
     report(metrics, 0)
     return metrics
+
+
+def _baselines(cfg: PipelineConfig, env: Any) -> dict[str, Any]:
+    if not cfg.baselines:
+        return {}
+    from gridmarket.grpo_pipeline.baselines import naive_forecasters
+
+    return naive_forecasters(cfg.baselines, int(env.unwrapped.horizon))
 
 
 def _log_comparison_plot(rows: list[dict[str, Any]], stage_dir: Path) -> None:
