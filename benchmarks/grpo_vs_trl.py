@@ -29,7 +29,12 @@ SETTINGS = {
     "kl": {"beta": 0.04, "lora": None},
     "lora": {"beta": 0.0, "lora": 8},
 }
-ENV_CONFIG = {"ticker": "AAPL", "split": "train", "window": 8, "prompt_format": "compact"}
+ENV_CONFIG = {
+    "ticker": "AAPL",
+    "split": "train",
+    "window": 8,
+    "prompt_format": "compact",
+}
 PROMPTS, GROUP, TOKENS, LR = 8, 8, 32, 1e-5
 
 
@@ -45,7 +50,10 @@ def build_model(path: str) -> str:
     from gridmarket.algorithms.grpo.tiny_lm import build_tiny_gpt2
 
     env = _env()
-    texts = [env.reset(options={"window_id": i})[0] for i in range(0, env.unwrapped.num_windows, 4)]
+    texts = [
+        env.reset(options={"window_id": i})[0]
+        for i in range(0, env.unwrapped.num_windows, 4)
+    ]
     return build_tiny_gpt2(path, texts)
 
 
@@ -54,15 +62,27 @@ def run_ours(model: str, setting: dict, steps: int, warmup: int) -> dict:
 
     from gridmarket.algorithms.grpo import GRPOConfig
 
-    ray.init(num_cpus=2, object_store_memory=100 * 1024**2, include_dashboard=False, log_to_driver=False)
+    ray.init(
+        num_cpus=2,
+        object_store_memory=100 * 1024**2,
+        include_dashboard=False,
+        log_to_driver=False,
+    )
     config = (
         GRPOConfig()
         .environment("gridmarket:TextForecast-v0", env_config=ENV_CONFIG)
         .training(
-            hf_model=model, group_size=GROUP, prompts_per_iteration=PROMPTS,
-            max_new_tokens=TOKENS, max_prompt_length=512, lr=LR, beta=setting["beta"],
+            hf_model=model,
+            group_size=GROUP,
+            prompts_per_iteration=PROMPTS,
+            max_new_tokens=TOKENS,
+            max_prompt_length=512,
+            lr=LR,
+            beta=setting["beta"],
             lora={"r": setting["lora"]} if setting["lora"] else None,
-            loss_aggregation="sequence", clip_low=0.2, clip_high=0.2,
+            loss_aggregation="sequence",
+            clip_low=0.2,
+            clip_high=0.2,
         )
         .debugging(seed=0)
     )
@@ -115,21 +135,47 @@ def run_trl(model: str, setting: dict, steps: int, warmup: int) -> dict:
         from peft import LoraConfig
 
         r = setting["lora"]
-        peft_config = LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.0, target_modules="all-linear", task_type="CAUSAL_LM")
+        peft_config = LoraConfig(
+            r=r,
+            lora_alpha=2 * r,
+            lora_dropout=0.0,
+            target_modules="all-linear",
+            task_type="CAUSAL_LM",
+        )
     args = TRLConfig(
-        output_dir=tempfile.mkdtemp(), per_device_train_batch_size=PROMPTS * GROUP,
-        num_generations=GROUP, max_completion_length=TOKENS, learning_rate=LR,
-        beta=setting["beta"], loss_type="grpo", bf16=False, fp16=False,
-        gradient_checkpointing=False, use_cpu=True, max_steps=warmup + steps,
-        logging_steps=1, report_to=[], save_strategy="no", seed=0, epsilon=0.2,
-        num_iterations=1, weight_decay=0.0, max_grad_norm=1.0, disable_dropout=True,
+        output_dir=tempfile.mkdtemp(),
+        per_device_train_batch_size=PROMPTS * GROUP,
+        num_generations=GROUP,
+        max_completion_length=TOKENS,
+        learning_rate=LR,
+        beta=setting["beta"],
+        loss_type="grpo",
+        bf16=False,
+        fp16=False,
+        gradient_checkpointing=False,
+        use_cpu=True,
+        max_steps=warmup + steps,
+        logging_steps=1,
+        report_to=[],
+        save_strategy="no",
+        seed=0,
+        epsilon=0.2,
+        num_iterations=1,
+        weight_decay=0.0,
+        max_grad_norm=1.0,
+        disable_dropout=True,
         dataloader_num_workers=0,
     )
     tokenizer = AutoTokenizer.from_pretrained(model)
     tokenizer.padding_side = "left"
     trainer = GRPOTrainer(
-        model=model, reward_funcs=reward, args=args, train_dataset=dataset,
-        processing_class=tokenizer, peft_config=peft_config, callbacks=[Clock()],
+        model=model,
+        reward_funcs=reward,
+        args=args,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+        callbacks=[Clock()],
     )
     trainer.train()
     elapsed = marks[-1] - marks[warmup - 1]
@@ -160,31 +206,55 @@ def main() -> None:
     args = p.parse_args()
     if args.side:
         return worker(args)
-    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "RAY_AUTH_MODE": "disabled",
-           "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": str(args.threads),
+        "RAY_AUTH_MODE": "disabled",
+        "HF_HUB_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
     with tempfile.TemporaryDirectory() as tmp:
         model = build_model(tmp)
         rows = []
         for name in args.settings.split(","):
             pair = {}
             for side in ("trl", "ours"):
-                cmd = [sys.executable, __file__, "--side", side, "--setting", name,
-                       "--model", model, "--steps", str(args.steps),
-                       "--warmup", str(args.warmup), "--threads", str(args.threads)]
+                cmd = [
+                    sys.executable,
+                    __file__,
+                    "--side",
+                    side,
+                    "--setting",
+                    name,
+                    "--model",
+                    model,
+                    "--steps",
+                    str(args.steps),
+                    "--warmup",
+                    str(args.warmup),
+                    "--threads",
+                    str(args.threads),
+                ]
                 out = subprocess.run(cmd, env=env, capture_output=True, text=True)
-                line = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")]
+                line = [
+                    ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")
+                ]
                 if out.returncode or not line:
                     raise SystemExit(f"{side}/{name} failed:\n{out.stderr[-4000:]}")
-                pair[side] = json.loads(line[0][len("RESULT "):])
+                pair[side] = json.loads(line[0][len("RESULT ") :])
                 print(name, side, pair[side], flush=True)
             rows.append((name, pair))
-    print("\n| setting | TRL tok/s | ours tok/s | ratio | TRL s/step | ours s/step | TRL peak RSS MB | ours peak RSS MB |")
+    print(
+        "\n| setting | TRL tok/s | ours tok/s | ratio | TRL s/step | ours s/step | TRL peak RSS MB | ours peak RSS MB |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name, pair in rows:
         t, o = pair["trl"], pair["ours"]
-        print(f"| {name} | {t['tokens_per_s']:.0f} | {o['tokens_per_s']:.0f} | "
-              f"{o['tokens_per_s'] / t['tokens_per_s']:.2f}x | {t['seconds_per_step']:.3f} | "
-              f"{o['seconds_per_step']:.3f} | {t['peak_rss_mb']:.0f} | {o['peak_rss_mb']:.0f} |")
+        print(
+            f"| {name} | {t['tokens_per_s']:.0f} | {o['tokens_per_s']:.0f} | "
+            f"{o['tokens_per_s'] / t['tokens_per_s']:.2f}x | {t['seconds_per_step']:.3f} | "
+            f"{o['seconds_per_step']:.3f} | {t['peak_rss_mb']:.0f} | {o['peak_rss_mb']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

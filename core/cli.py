@@ -84,7 +84,9 @@ def _cmd_oracles(args: argparse.Namespace) -> int:
 
 def _cmd_pipeline(args: argparse.Namespace) -> int:
     if args.name != "grpo":
-        raise SystemExit(f"gridmarket pipeline: unknown pipeline {args.name!r}; use 'grpo'")
+        raise SystemExit(
+            f"gridmarket pipeline: unknown pipeline {args.name!r}; use 'grpo'"
+        )
     from gridmarket.grpo_pipeline.cli import main as pipeline_main
 
     return int(pipeline_main(args.rest))

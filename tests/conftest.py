@@ -60,7 +60,6 @@ def two_node_cluster():
         cluster.shutdown()
 
 
-
 @pytest.fixture(scope="session")
 def tiny_lm(tmp_path_factory):
     import torch

@@ -58,11 +58,18 @@ def tiny_model(ticker: str) -> str:
 
 
 def build_config(model: str, ticker: str = "AAPL", **training) -> GRPOConfig:
-    defaults = {"lr": 1e-5, "group_size": 8, "prompts_per_iteration": 8,
-                "max_new_tokens": 64, "max_prompt_length": 512}
+    defaults = {
+        "lr": 1e-5,
+        "group_size": 8,
+        "prompts_per_iteration": 8,
+        "max_new_tokens": 64,
+        "max_prompt_length": 512,
+    }
     return (
         GRPOConfig()
-        .environment("gridmarket:TextForecast-v0", env_config={"ticker": ticker, **ENV_CONFIG})
+        .environment(
+            "gridmarket:TextForecast-v0", env_config={"ticker": ticker, **ENV_CONFIG}
+        )
         .training(hf_model=model, **(defaults | training))
     )
 
@@ -70,9 +77,14 @@ def build_config(model: str, ticker: str = "AAPL", **training) -> GRPOConfig:
 def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = build_config(
-        args.model or tiny_model(args.ticker), args.ticker, lr=args.lr, beta=args.beta,
-        lora={"r": args.lora_r} if args.lora_r else None, group_size=args.group_size,
-        prompts_per_iteration=args.prompts, max_new_tokens=args.max_new_tokens,
+        args.model or tiny_model(args.ticker),
+        args.ticker,
+        lr=args.lr,
+        beta=args.beta,
+        lora={"r": args.lora_r} if args.lora_r else None,
+        group_size=args.group_size,
+        prompts_per_iteration=args.prompts,
+        max_new_tokens=args.max_new_tokens,
     )
     return run_experiment(
         config, args, name="text_forecast_grpo", success=SUCCESS, progress=PROGRESS

@@ -24,9 +24,21 @@ def validate_grpo_options(config: Any) -> None:
         ("clip_high", config.clip_high >= 0, ">= 0"),
         ("advantage_eps", config.advantage_eps > 0, "> 0"),
         ("num_epochs", config.num_epochs >= 1, ">= 1"),
-        ("max_dynamic_sampling_rounds", config.max_dynamic_sampling_rounds >= 0, ">= 0"),
-        ("advantage_type", config.advantage_type in ADVANTAGE_TYPES, f"one of {ADVANTAGE_TYPES}"),
-        ("loss_aggregation", config.loss_aggregation in (None, *AGGREGATIONS), f"None or one of {AGGREGATIONS}"),
+        (
+            "max_dynamic_sampling_rounds",
+            config.max_dynamic_sampling_rounds >= 0,
+            ">= 0",
+        ),
+        (
+            "advantage_type",
+            config.advantage_type in ADVANTAGE_TYPES,
+            f"one of {ADVANTAGE_TYPES}",
+        ),
+        (
+            "loss_aggregation",
+            config.loss_aggregation in (None, *AGGREGATIONS),
+            f"None or one of {AGGREGATIONS}",
+        ),
         ("dtype", config.dtype in DTYPES, f"one of {sorted(DTYPES)}"),
     ]
     for name, ok, allowed in checks:

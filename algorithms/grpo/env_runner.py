@@ -54,7 +54,9 @@ from gridmarket.algorithms.grpo.torch.grpo_rl_module import LOGP
 COMPONENT_PREFIX = "reward/"
 
 
-def make_text_env(env: Any, env_config: dict[str, Any], worker_index: int = 0) -> gym.Env:
+def make_text_env(
+    env: Any, env_config: dict[str, Any], worker_index: int = 0
+) -> gym.Env:
     """A Gymnasium id, a ``tune.register_env`` name, or an env class/callable."""
     if isinstance(env, str) and _global_registry.contains(ENV_CREATOR, env):
         return _global_registry.get(ENV_CREATOR, env)(

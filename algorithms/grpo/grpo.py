@@ -283,7 +283,10 @@ class GRPO(Algorithm):
             grouped = batch[REWARDS].reshape(-1, cfg.group_size)
             informative = np.flatnonzero(grouped.max(1) > grouped.min(1))
             kept.append(take_groups(batch, informative, cfg.group_size))
-            if sum(len(k[REWARDS]) for k in kept) >= cfg.prompts_per_iteration * cfg.group_size:
+            if (
+                sum(len(k[REWARDS]) for k in kept)
+                >= cfg.prompts_per_iteration * cfg.group_size
+            ):
                 break
         merged = concat_batches(kept, pad)
         limit = cfg.prompts_per_iteration * cfg.group_size

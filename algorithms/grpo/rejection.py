@@ -36,8 +36,12 @@ def best_of_n(
         chunk = windows[start : start + prompts_per_batch]
         prompts = [env.reset(options={"window_id": w})[0] for w in chunk]
         out = module.generate(
-            prompts, group_size=num_samples, max_new_tokens=max_new_tokens,
-            max_prompt_length=max_prompt_length, top_p=top_p, generator=generator,
+            prompts,
+            group_size=num_samples,
+            max_new_tokens=max_new_tokens,
+            max_prompt_length=max_prompt_length,
+            top_p=top_p,
+            generator=generator,
         )
         texts = module.decode(out[COMPLETION_IDS], out[COMPLETION_MASK])
         for i, (window, prompt) in enumerate(zip(chunk, prompts, strict=True)):
@@ -47,8 +51,13 @@ def best_of_n(
                 env.reset(options={"window_id": window})
                 rewards.append(float(env.step(text)[1]))
             best = int(np.argmax(rewards))
-            kept.append({
-                "window_id": window, "prompt": prompt, "completion": group[best],
-                "reward": rewards[best], "rewards": rewards,
-            })
+            kept.append(
+                {
+                    "window_id": window,
+                    "prompt": prompt,
+                    "completion": group[best],
+                    "reward": rewards[best],
+                    "rewards": rewards,
+                }
+            )
     return kept

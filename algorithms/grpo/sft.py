@@ -13,15 +13,23 @@ from gridmarket.algorithms.grpo.torch.grpo_rl_module import GRPOTorchRLModule
 
 
 def encode_pairs(
-    tokenizer, prompts: Sequence[str], completions: Sequence[str], max_prompt_length: int
+    tokenizer,
+    prompts: Sequence[str],
+    completions: Sequence[str],
+    max_prompt_length: int,
 ) -> dict[str, torch.Tensor]:
     """Left-padded prompts and right-padded completions ending in EOS."""
     prompt = tokenizer(
-        list(prompts), return_tensors="pt", padding=True, truncation=True,
+        list(prompts),
+        return_tensors="pt",
+        padding=True,
+        truncation=True,
         max_length=max_prompt_length,
     )
-    ids = [tokenizer(c, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
-           for c in completions]
+    ids = [
+        tokenizer(c, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+        for c in completions
+    ]
     width = max(len(row) for row in ids)
     completion_ids = torch.full((len(ids), width), tokenizer.pad_token_id)
     completion_mask = torch.zeros((len(ids), width), dtype=torch.long)
@@ -39,8 +47,12 @@ def encode_pairs(
 def sft_loss(module: GRPOTorchRLModule, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     """Mean negative log-likelihood per completion token, ``[]``."""
     logp = completion_log_probs(
-        module.lm, batch["prompt_ids"], batch["prompt_mask"],
-        batch["completion_ids"], batch["completion_mask"], temperature=1.0,
+        module.lm,
+        batch["prompt_ids"],
+        batch["prompt_mask"],
+        batch["completion_ids"],
+        batch["completion_mask"],
+        temperature=1.0,
     )  # [B, T]
     mask = batch["completion_mask"].to(logp.dtype)
     return -(logp * mask).sum() / mask.sum().clamp(min=1.0)
@@ -74,8 +86,10 @@ def train_sft(
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
             batch = encode_pairs(
-                module.tokenizer, [prompts[i] for i in rows],
-                [completions[i] for i in rows], max_prompt_length,
+                module.tokenizer,
+                [prompts[i] for i in rows],
+                [completions[i] for i in rows],
+                max_prompt_length,
             )
             loss = sft_loss(module, batch)
             if not torch.isfinite(loss):

@@ -34,7 +34,9 @@ class DriftForecaster:
     def forecast(self, prompt: str) -> str:
         closes, _ = parse_prompt(prompt)
         drift = float(np.mean(np.diff(closes))) if len(closes) > 1 else 0.0
-        return format_forecast([closes[-1] + drift * (h + 1) for h in range(self.horizon)])
+        return format_forecast(
+            [closes[-1] + drift * (h + 1) for h in range(self.horizon)]
+        )
 
 
 NAIVE_FORECASTERS = {"persistence": PersistenceForecaster, "drift": DriftForecaster}

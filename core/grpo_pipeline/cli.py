@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon", type=int, default=None, help="closes to forecast")
     p.add_argument("--prompt-format", default=None, choices=["seed", "compact"])
     p.add_argument("--out", default="grpo_pipeline", help="output directory")
-    p.add_argument("--iterations", type=int, default=20, help="train() calls per GRPO stage")
+    p.add_argument(
+        "--iterations", type=int, default=20, help="train() calls per GRPO stage"
+    )
     p.add_argument("--group-size", type=int, default=8)
     p.add_argument("--prompts", type=int, default=8, help="prompts per iteration")
     p.add_argument("--max-new-tokens", type=int, default=64)
@@ -30,14 +32,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=1e-5)
     p.add_argument("--beta", type=float, default=0.0)
     p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--lora-r", type=int, default=0, help="LoRA rank; 0 = full fine-tuning")
+    p.add_argument(
+        "--lora-r", type=int, default=0, help="LoRA rank; 0 = full fine-tuning"
+    )
     p.add_argument("--rs-samples", type=int, default=8, help="N of best-of-N")
     p.add_argument("--rs-windows", type=int, default=64)
     p.add_argument("--sft-epochs", type=int, default=2)
     p.add_argument("--sft-lr", type=float, default=1e-5)
     p.add_argument("--eval-windows", type=int, default=64)
-    p.add_argument("--baselines", default="persistence,drift",
-                   help="comma-separated naive forecasters ('' for none)")
+    p.add_argument(
+        "--baselines",
+        default="persistence,drift",
+        help="comma-separated naive forecasters ('' for none)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tracking-uri", default=None)
     p.add_argument("--stages", default=",".join(STAGES))
@@ -55,18 +62,34 @@ def main(argv: list[str]) -> int:
     if unknown:
         raise SystemExit(f"--stages: unknown {sorted(unknown)}; allowed {STAGES}")
     cfg = PipelineConfig(
-        model=args.model, gguf_file=args.gguf_file, out_dir=args.out, env=args.env,
-        env_config=env_config, lora={"r": args.lora_r} if args.lora_r else None,
-        seed=args.seed, grpo_iterations=args.iterations, group_size=args.group_size,
-        prompts_per_iteration=args.prompts, max_new_tokens=args.max_new_tokens,
-        max_prompt_length=args.max_prompt_length, lr=args.lr, beta=args.beta,
-        temperature=args.temperature, rs_num_samples=args.rs_samples,
-        rs_max_windows=args.rs_windows, sft_epochs=args.sft_epochs, sft_lr=args.sft_lr,
+        model=args.model,
+        gguf_file=args.gguf_file,
+        out_dir=args.out,
+        env=args.env,
+        env_config=env_config,
+        lora={"r": args.lora_r} if args.lora_r else None,
+        seed=args.seed,
+        grpo_iterations=args.iterations,
+        group_size=args.group_size,
+        prompts_per_iteration=args.prompts,
+        max_new_tokens=args.max_new_tokens,
+        max_prompt_length=args.max_prompt_length,
+        lr=args.lr,
+        beta=args.beta,
+        temperature=args.temperature,
+        rs_num_samples=args.rs_samples,
+        rs_max_windows=args.rs_windows,
+        sft_epochs=args.sft_epochs,
+        sft_lr=args.sft_lr,
         eval_max_windows=args.eval_windows,
         baselines=tuple(b for b in args.baselines.split(",") if b),
         tracking_uri=args.tracking_uri,
     )
     results = run_pipeline(cfg, stages)
     if "comparison" in results:
-        print((__import__("pathlib").Path(cfg.out_dir) / "comparison" / "comparison.md").read_text())
+        print(
+            (
+                __import__("pathlib").Path(cfg.out_dir) / "comparison" / "comparison.md"
+            ).read_text()
+        )
     return 0

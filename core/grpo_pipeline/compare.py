@@ -20,15 +20,20 @@ class Forecaster(Protocol):
 class LMForecaster:
     """A causal LM as a forecaster: greedy decoding of one completion per prompt."""
 
-    def __init__(self, module: GRPOTorchRLModule, max_new_tokens: int, max_prompt_length: int):
+    def __init__(
+        self, module: GRPOTorchRLModule, max_new_tokens: int, max_prompt_length: int
+    ):
         self.module = module
         self.max_new_tokens = max_new_tokens
         self.max_prompt_length = max_prompt_length
 
     def forecast_batch(self, prompts: list[str]) -> list[str]:
         out = self.module.generate(
-            prompts, group_size=1, max_new_tokens=self.max_new_tokens,
-            max_prompt_length=self.max_prompt_length, greedy=True,
+            prompts,
+            group_size=1,
+            max_new_tokens=self.max_new_tokens,
+            max_prompt_length=self.max_prompt_length,
+            greedy=True,
         )
         return self.module.decode(out[COMPLETION_IDS], out[COMPLETION_MASK])
 
@@ -106,7 +111,11 @@ def comparison_table(
 
 
 def format_markdown(rows: list[dict[str, Any]]) -> str:
-    metrics = [k for k in rows[0] if k not in ("agent", "windows") and not k.endswith(("_lo", "_hi"))]
+    metrics = [
+        k
+        for k in rows[0]
+        if k not in ("agent", "windows") and not k.endswith(("_lo", "_hi"))
+    ]
     head = "| agent | windows | " + " | ".join(metrics) + " |"
     lines = [head, "|" + "---|" * (len(metrics) + 2)]
     for row in rows:
@@ -115,7 +124,9 @@ def format_markdown(rows: list[dict[str, Any]]) -> str:
             f"{row.get(m + '_hi', float('nan')):.4g}]"
             for m in metrics
         ]
-        lines.append(f"| {row['agent']} | {row['windows']} | " + " | ".join(cells) + " |")
+        lines.append(
+            f"| {row['agent']} | {row['windows']} | " + " | ".join(cells) + " |"
+        )
     return "\n".join(lines)
 
 
@@ -129,7 +140,10 @@ def evaluate_models(
     max_prompt_length: int,
 ) -> dict[str, dict[str, np.ndarray]]:
     """Scores of the baselines (first, in the given order) and then the models."""
-    scores = {name: score_forecaster(agent, env, window_ids) for name, agent in baselines.items()}
+    scores = {
+        name: score_forecaster(agent, env, window_ids)
+        for name, agent in baselines.items()
+    }
     with torch.no_grad():
         for name, module in models.items():
             agent = LMForecaster(module, max_new_tokens, max_prompt_length)

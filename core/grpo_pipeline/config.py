@@ -39,9 +39,16 @@ class PipelineConfig:
 
     def __post_init__(self) -> None:
         positive = (
-            "grpo_iterations", "group_size", "prompts_per_iteration", "max_new_tokens",
-            "max_prompt_length", "checkpoint_every", "rs_num_samples",
-            "rs_max_windows", "sft_epochs", "eval_max_windows",
+            "grpo_iterations",
+            "group_size",
+            "prompts_per_iteration",
+            "max_new_tokens",
+            "max_prompt_length",
+            "checkpoint_every",
+            "rs_num_samples",
+            "rs_max_windows",
+            "sft_epochs",
+            "eval_max_windows",
         )
         for name in positive:
             if getattr(self, name) < 1:

@@ -13,7 +13,11 @@ from typing import Any
 import numpy as np
 
 from gridmarket.grpo_pipeline import stages
-from gridmarket.grpo_pipeline.compare import comparison_table, evaluate_models, format_markdown
+from gridmarket.grpo_pipeline.compare import (
+    comparison_table,
+    evaluate_models,
+    format_markdown,
+)
 from gridmarket.grpo_pipeline.config import PipelineConfig
 from gridmarket.tracking import resolve_tracking_uri
 
@@ -40,7 +44,9 @@ def _model_of(out_dir: Path, stage: str) -> str:
     return str(out_dir / stage / stages.MODEL_DIR)
 
 
-def run_stage(cfg: PipelineConfig, stage: str, stage_dir: Path, report: Callable) -> dict[str, float]:
+def run_stage(
+    cfg: PipelineConfig, stage: str, stage_dir: Path, report: Callable
+) -> dict[str, float]:
     out = Path(cfg.out_dir)
     if stage == "grpo_1":
         return stages.grpo_stage(cfg, cfg.model, stage_dir, report)
@@ -48,7 +54,9 @@ def run_stage(cfg: PipelineConfig, stage: str, stage_dir: Path, report: Callable
         return stages.rejection_stage(cfg, _model_of(out, "grpo_1"), stage_dir, report)
     if stage == "sft":
         samples = out / "rejection_sampling" / stages.SAMPLES
-        return stages.sft_stage(cfg, _model_of(out, "grpo_1"), samples, stage_dir, report)
+        return stages.sft_stage(
+            cfg, _model_of(out, "grpo_1"), samples, stage_dir, report
+        )
     if stage == "grpo_2":
         return stages.grpo_stage(cfg, _model_of(out, "sft"), stage_dir, report)
     if stage == "comparison":
@@ -56,7 +64,9 @@ def run_stage(cfg: PipelineConfig, stage: str, stage_dir: Path, report: Callable
     raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
 
 
-def comparison_stage(cfg: PipelineConfig, stage_dir: Path, report: Callable) -> dict[str, float]:
+def comparison_stage(
+    cfg: PipelineConfig, stage_dir: Path, report: Callable
+) -> dict[str, float]:
     import mlflow
 
     out = Path(cfg.out_dir)
@@ -66,8 +76,12 @@ def comparison_stage(cfg: PipelineConfig, stage_dir: Path, report: Callable) -> 
     for stage in ("grpo_1", "sft", "grpo_2"):
         models[stage] = stages.load_module(cfg, _model_of(out, stage))
     scores = evaluate_models(
-        models, _baselines(cfg, env), env, windows,
-        max_new_tokens=cfg.max_new_tokens, max_prompt_length=cfg.max_prompt_length,
+        models,
+        _baselines(cfg, env),
+        env,
+        windows,
+        max_new_tokens=cfg.max_new_tokens,
+        max_prompt_length=cfg.max_prompt_length,
     )
     rows = comparison_table(scores, seed=cfg.seed)
     table = format_markdown(rows)
@@ -76,8 +90,12 @@ def comparison_stage(cfg: PipelineConfig, stage_dir: Path, report: Callable) -> 
     mlflow.log_text(table, "comparison.md")
     mlflow.log_dict({"rows": rows}, "comparison.json")
     _log_comparison_plot(rows, stage_dir)
-    metrics = {f"{row['agent']}/{k}": float(v) for row in rows for k, v in row.items()
-               if k not in ("agent",) and not k.endswith(("_lo", "_hi"))}
+    metrics = {
+        f"{row['agent']}/{k}": float(v)
+        for row in rows
+        for k, v in row.items()
+        if k not in ("agent",) and not k.endswith(("_lo", "_hi"))
+    }
     report(metrics, 0)
     return metrics
 
@@ -100,7 +118,12 @@ def _log_comparison_plot(rows: list[dict[str, Any]], stage_dir: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 3))
     names = [r["agent"] for r in rows]
     means = np.array([r["reward"] for r in rows])
-    err = np.array([[m - r["reward_lo"], r["reward_hi"] - m] for m, r in zip(means, rows, strict=True)]).T
+    err = np.array(
+        [
+            [m - r["reward_lo"], r["reward_hi"] - m]
+            for m, r in zip(means, rows, strict=True)
+        ]
+    ).T
     ax.bar(names, means, yerr=err, capsize=3)
     ax.set_ylabel("test reward (95% CI)")
     fig.tight_layout()
@@ -110,7 +133,9 @@ def _log_comparison_plot(rows: list[dict[str, Any]], stage_dir: Path) -> None:
     mlflow.log_artifact(str(path))
 
 
-def run_pipeline(cfg: PipelineConfig, stages_to_run: tuple[str, ...] = STAGES) -> dict[str, Any]:
+def run_pipeline(
+    cfg: PipelineConfig, stages_to_run: tuple[str, ...] = STAGES
+) -> dict[str, Any]:
     """Run (or resume) the pipeline; returns ``{stage: final metrics}``."""
     import mlflow
 
@@ -120,7 +145,9 @@ def run_pipeline(cfg: PipelineConfig, stages_to_run: tuple[str, ...] = STAGES) -
     mlflow.set_tracking_uri(resolve_tracking_uri(cfg.tracking_uri))
     mlflow.set_experiment(cfg.experiment)
     results: dict[str, Any] = {}
-    with mlflow.start_run(run_id=state.get("parent_run_id"), run_name="grpo_pipeline") as parent:
+    with mlflow.start_run(
+        run_id=state.get("parent_run_id"), run_name="grpo_pipeline"
+    ) as parent:
         if "parent_run_id" not in state:
             mlflow.log_params({k: str(v)[:250] for k, v in cfg.loggable().items()})
         state["parent_run_id"] = parent.info.run_id

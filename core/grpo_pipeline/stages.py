@@ -32,12 +32,16 @@ def stage_env(cfg: PipelineConfig, split: str) -> Any:
     return make_text_env(cfg.env, {**cfg.env_config, "split": split})
 
 
-def load_module(cfg: PipelineConfig, model: str, *, lora: bool = False) -> GRPOTorchRLModule:
+def load_module(
+    cfg: PipelineConfig, model: str, *, lora: bool = False
+) -> GRPOTorchRLModule:
     """A GRPO module on ``model`` outside RLlib (for sampling, SFT, evaluation)."""
     gguf = cfg.gguf_file if model == cfg.model else None
     return GRPOTorchRLModule(
         model_config={
-            "model": model, "gguf_file": gguf, "temperature": cfg.temperature,
+            "model": model,
+            "gguf_file": gguf,
+            "temperature": cfg.temperature,
             "lora": cfg.lora if lora else None,
         }
     )
@@ -45,7 +49,9 @@ def load_module(cfg: PipelineConfig, model: str, *, lora: bool = False) -> GRPOT
 
 def spaced_windows(num_windows: int, limit: int) -> np.ndarray:
     """Up to ``limit`` window ids spread evenly over ``[0, num_windows)``."""
-    return np.unique(np.linspace(0, num_windows - 1, min(limit, num_windows)).round()).astype(int)
+    return np.unique(
+        np.linspace(0, num_windows - 1, min(limit, num_windows)).round()
+    ).astype(int)
 
 
 def grpo_config(cfg: PipelineConfig, model: str) -> GRPOConfig:
@@ -89,7 +95,9 @@ def last_complete_checkpoint(stage_dir: Path) -> Path | None:
     return None
 
 
-def grpo_stage(cfg: PipelineConfig, model: str, stage_dir: Path, report: Report) -> dict[str, float]:
+def grpo_stage(
+    cfg: PipelineConfig, model: str, stage_dir: Path, report: Report
+) -> dict[str, float]:
     """``grpo_iterations`` GRPO iterations from ``model``; writes ``stage_dir/model``."""
     checkpoint = last_complete_checkpoint(stage_dir)
     algo = (
@@ -102,10 +110,13 @@ def grpo_stage(cfg: PipelineConfig, model: str, stage_dir: Path, report: Report)
         while algo.iteration < cfg.grpo_iterations:
             result = algo.train()
             metrics = {k: float(result[k]) for k in RESULT_KEYS if k in result}
-            metrics.update({
-                f"env/{k}": float(v) for k, v in result["env_runners"].items()
-                if k.startswith("reward/")
-            })
+            metrics.update(
+                {
+                    f"env/{k}": float(v)
+                    for k, v in result["env_runners"].items()
+                    if k.startswith("reward/")
+                }
+            )
             final.update(metrics)
             report(metrics, algo.iteration)
             if algo.iteration % cfg.checkpoint_every == 0:
@@ -125,8 +136,12 @@ def rejection_stage(
     env = stage_env(cfg, "train")
     windows = spaced_windows(env.unwrapped.num_windows, cfg.rs_max_windows)
     kept = best_of_n(
-        module, env, windows, num_samples=cfg.rs_num_samples,
-        max_new_tokens=cfg.max_new_tokens, max_prompt_length=cfg.max_prompt_length,
+        module,
+        env,
+        windows,
+        num_samples=cfg.rs_num_samples,
+        max_new_tokens=cfg.max_new_tokens,
+        max_prompt_length=cfg.max_prompt_length,
         generator=torch.Generator().manual_seed(cfg.seed),
     )
     tmp = stage_dir / f"{SAMPLES}.tmp"
@@ -153,9 +168,14 @@ def sft_stage(
     rows = [json.loads(line) for line in samples.read_text().splitlines() if line]
     module = load_module(cfg, model, lora=True)
     losses = train_sft(
-        module, [r["prompt"] for r in rows], [r["completion"] for r in rows],
-        epochs=cfg.sft_epochs, lr=cfg.sft_lr, max_prompt_length=cfg.max_prompt_length,
-        seed=cfg.seed, on_epoch=lambda epoch, loss: report({"sft_loss": loss}, epoch),
+        module,
+        [r["prompt"] for r in rows],
+        [r["completion"] for r in rows],
+        epochs=cfg.sft_epochs,
+        lr=cfg.sft_lr,
+        max_prompt_length=cfg.max_prompt_length,
+        seed=cfg.seed,
+        on_epoch=lambda epoch, loss: report({"sft_loss": loss}, epoch),
     )
     module.save_pretrained(str(stage_dir / MODEL_DIR))
     return {"sft_loss_first": losses[0], "sft_loss_last": losses[-1]}

@@ -34,7 +34,10 @@ def test_bootstrap_interval_brackets_the_mean_and_drops_nan():
 
 def test_persistence_on_the_test_split_is_valid_and_scored_against_truth():
     env = gym.make(
-        "gridmarket:TextForecast-v0", ticker="AAPL", split="test", window=20,
+        "gridmarket:TextForecast-v0",
+        ticker="AAPL",
+        split="test",
+        window=20,
         prompt_format="compact",
     )
     windows = np.arange(0, env.unwrapped.num_windows, 20)

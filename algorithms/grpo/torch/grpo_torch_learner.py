@@ -62,7 +62,9 @@ class GRPOTorchLearner(TorchLearner):
         if self._uses_lora_reference(identity):
             self._reference = None  # the adapters are switched off instead
             return
-        reference = load_causal_lm(identity, self.config.model_config.get("dtype", "float32"))
+        reference = load_causal_lm(
+            identity, self.config.model_config.get("dtype", "float32")
+        )
         reference.requires_grad_(False)
         self._reference = reference.to(self._device)
 
@@ -84,7 +86,9 @@ class GRPOTorchLearner(TorchLearner):
         )
 
     @torch.no_grad()
-    def reference_log_probs(self, module_id: ModuleID, batch: dict[str, Any]) -> torch.Tensor:
+    def reference_log_probs(
+        self, module_id: ModuleID, batch: dict[str, Any]
+    ) -> torch.Tensor:
         module = self._module[module_id].unwrapped()
         if self._reference is None:
             context = module.lm.disable_adapter()
@@ -140,7 +144,9 @@ class GRPOTorchLearner(TorchLearner):
     def get_state(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         state = super().get_state(*args, **kwargs)
         state[REFERENCE_STATE] = (
-            None if self.reference_identity is None else self.reference_identity.as_dict()
+            None
+            if self.reference_identity is None
+            else self.reference_identity.as_dict()
         )
         return state
 

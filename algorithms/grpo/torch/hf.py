@@ -14,7 +14,11 @@ from typing import Any
 
 import torch
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+DTYPES = {
+    "float32": torch.float32,
+    "bfloat16": torch.bfloat16,
+    "float16": torch.float16,
+}
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,11 @@ class ModelIdentity:
     revision: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "gguf_file": self.gguf_file, "revision": self.revision}
+        return {
+            "model": self.model,
+            "gguf_file": self.gguf_file,
+            "revision": self.revision,
+        }
 
 
 def _offline() -> bool:

@@ -19,8 +19,12 @@ def test_learner_log_probs_equal_generation_log_probs(tiny_lm, lora):
     module = make_module(tiny_lm, temperature=0.9, lora=lora)
     generator = torch.Generator().manual_seed(0)
     out = module.generate(
-        PROMPTS, group_size=3, max_new_tokens=12, max_prompt_length=64,
-        top_p=0.95, generator=generator,
+        PROMPTS,
+        group_size=3,
+        max_new_tokens=12,
+        max_prompt_length=64,
+        top_p=0.95,
+        generator=generator,
     )
     assert out[COMPLETION_IDS].shape[0] == 6
     assert out[COMPLETION_MASK].sum() > 6
@@ -32,9 +36,15 @@ def test_learner_log_probs_equal_generation_log_probs(tiny_lm, lora):
 def test_generation_is_reproducible_from_the_generator(tiny_lm):
     module = make_module(tiny_lm)
     kwargs = {"group_size": 4, "max_new_tokens": 8, "max_prompt_length": 64}
-    first = module.generate(PROMPTS, generator=torch.Generator().manual_seed(3), **kwargs)
-    again = module.generate(PROMPTS, generator=torch.Generator().manual_seed(3), **kwargs)
-    other = module.generate(PROMPTS, generator=torch.Generator().manual_seed(4), **kwargs)
+    first = module.generate(
+        PROMPTS, generator=torch.Generator().manual_seed(3), **kwargs
+    )
+    again = module.generate(
+        PROMPTS, generator=torch.Generator().manual_seed(3), **kwargs
+    )
+    other = module.generate(
+        PROMPTS, generator=torch.Generator().manual_seed(4), **kwargs
+    )
     assert torch.equal(first[COMPLETION_IDS], again[COMPLETION_IDS])
     assert not torch.equal(first[COMPLETION_IDS], other[COMPLETION_IDS])
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 
 from gridmarket.algorithms.grpo import GRPO, GRPOConfig
 from tests.algorithms.grpo.stand_in_env import StandInForecastEnv

@@ -22,8 +22,13 @@ def test_grpo_samples_on_the_worker_node_and_trains_with_two_learners(
         GRPOConfig()
         .environment(stand_in.StandInForecastEnv, env_config={"num_windows": 8})
         .training(
-            hf_model=tiny_lm, group_size=4, prompts_per_iteration=4,
-            max_new_tokens=6, max_prompt_length=64, lr=1e-3, lora={"r": 4},
+            hf_model=tiny_lm,
+            group_size=4,
+            prompts_per_iteration=4,
+            max_new_tokens=6,
+            max_prompt_length=64,
+            lr=1e-3,
+            lora={"r": 4},
         )
         .env_runners(
             num_env_runners=2,

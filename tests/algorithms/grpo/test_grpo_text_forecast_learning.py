@@ -9,11 +9,14 @@ from gridmarket.algorithms.grpo import GRPOConfig
 pytestmark = pytest.mark.slow
 
 ENV_CONFIG = {
-    "ticker": "AAPL", "split": "train", "window": 8, "horizon": 2,
+    "ticker": "AAPL",
+    "split": "train",
+    "window": 8,
+    "horizon": 2,
     "prompt_format": "compact",
     "reward_weights": {"format": 1.0, "error": 0.0, "direction": 0.0},
 }
-ITERATIONS = 10
+ITERATIONS = 8
 MARGIN = 0.15
 
 
@@ -33,8 +36,13 @@ def test_format_validity_rises_on_text_forecast(ray_session, text_forecast_lm):
         GRPOConfig()
         .environment("gridmarket:TextForecast-v0", env_config=ENV_CONFIG)
         .training(
-            hf_model=text_forecast_lm, group_size=8, prompts_per_iteration=8,
-            max_new_tokens=8, max_prompt_length=512, lr=3e-3, num_epochs=2,
+            hf_model=text_forecast_lm,
+            group_size=8,
+            prompts_per_iteration=8,
+            max_new_tokens=8,
+            max_prompt_length=512,
+            lr=1e-2,
+            num_epochs=4,
             minibatch_size=32,
         )
         .debugging(seed=0)

@@ -78,8 +78,15 @@ def test_grpo_loss_adds_beta_times_kl_and_reports_clipping():
     ref = torch.tensor([[0.0, math.log(2.0)]])
     mask = torch.ones(1, 2)
     loss, stats = grpo_loss(
-        logp, old, torch.tensor([1.0]), mask, ref_logp=ref, beta=0.1,
-        clip_low=0.2, clip_high=0.2, aggregation="token",
+        logp,
+        old,
+        torch.tensor([1.0]),
+        mask,
+        ref_logp=ref,
+        beta=0.1,
+        clip_low=0.2,
+        clip_high=0.2,
+        aggregation="token",
     )
     kl = torch.tensor([1 / 1.5 + math.log(1.5) - 1.0, 2.0 - math.log(2.0) - 1.0])
     expected = ((torch.tensor([-1.2, -1.0]) + 0.1 * kl).mean()).item()
@@ -93,7 +100,10 @@ def test_grpo_loss_adds_beta_times_kl_and_reports_clipping():
 def test_grpo_loss_gradient_is_zero_on_clipped_tokens():
     logp = torch.log(torch.tensor([[1.5, 1.1]])).requires_grad_()
     loss, _ = grpo_loss(
-        logp, torch.zeros(1, 2), torch.tensor([1.0]), torch.ones(1, 2),
+        logp,
+        torch.zeros(1, 2),
+        torch.tensor([1.0]),
+        torch.ones(1, 2),
         aggregation="token",
     )
     loss.backward()

@@ -23,8 +23,13 @@ def test_rejection_sampling_keeps_the_best_of_n(tiny_lm):
     module = GRPOTorchRLModule(model_config={"model": tiny_lm})
     env = StandInForecastEnv(num_windows=8)
     kept = best_of_n(
-        module, env, [0, 3, 5], num_samples=6, max_new_tokens=8,
-        generator=torch.Generator().manual_seed(0), prompts_per_batch=2,
+        module,
+        env,
+        [0, 3, 5],
+        num_samples=6,
+        max_new_tokens=8,
+        generator=torch.Generator().manual_seed(0),
+        prompts_per_batch=2,
     )
     assert [row["window_id"] for row in kept] == [0, 3, 5]
     for row in kept:
