@@ -52,6 +52,8 @@ from gridmarket.algorithms.grpo.batch import (
 from gridmarket.algorithms.grpo.torch.grpo_rl_module import LOGP
 
 COMPONENT_PREFIX = "reward/"
+# Real-number info entries that are not reward components (TextForecast-v0's).
+NOT_COMPONENTS = ("window_id", "last_close")
 
 
 def make_text_env(
@@ -194,7 +196,7 @@ class GRPOEnvRunner(EnvRunner, Checkpointable):
         self.metrics.log_value(
             EPISODE_RETURN_MEAN, float(batch[REWARDS].mean()), window=1
         )
-        for key in infos[0]:
+        for key in (k for k in infos[0] if k not in NOT_COMPONENTS):
             values = [info.get(key) for info in infos]
             if all(isinstance(v, Real) for v in values):
                 self.metrics.log_value(
