@@ -33,6 +33,11 @@ ALGORITHMS: tuple[AlgorithmInfo, ...] = (
         "REINFORCE on TB's batched trajectory sampler (RLlib)",
     ),
     AlgorithmInfo(
+        "GRPO",
+        "gridmarket.algorithms.grpo:GRPOConfig",
+        "group-relative policy optimization for Hugging Face LMs on text envs (RLlib)",
+    ),
+    AlgorithmInfo(
         "RandomSearch",
         "gridmarket.algorithms.baselines:RandomSearch",
         "uniform random increment paths, best kept (Tune Trainable)",

@@ -5,6 +5,7 @@ gridmarket train hypergrid_tb [--stop-iters N] [--num-env-runners K] [--address 
 gridmarket train hypergrid_tb --help
 gridmarket evaluate-forecast --agent persistence --ticker AAPL --split test
 gridmarket evaluate-contagion [--scenarios ...] [--seeds ...] [--eval-banks 30 100 1000]
+gridmarket pipeline grpo --ticker AAPL --model PATH_OR_ID [--out DIR]
 """
 
 from __future__ import annotations
@@ -101,6 +102,16 @@ def _cmd_oracles(args: argparse.Namespace) -> int:
     return int(train_main(args.rest))
 
 
+def _cmd_pipeline(args: argparse.Namespace) -> int:
+    if args.name != "grpo":
+        raise SystemExit(
+            f"gridmarket pipeline: unknown pipeline {args.name!r}; use 'grpo'"
+        )
+    from gridmarket.grpo_pipeline.cli import main as pipeline_main
+
+    return int(pipeline_main(args.rest))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gridmarket", description=__doc__.split("\n\n")[0]
@@ -126,13 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     oracles = commands.add_parser("oracles", help="train the GridMarket oracles")
     oracles.add_argument("action", choices=["train"])
     oracles.set_defaults(func=_cmd_oracles)
+    pipeline = commands.add_parser(
+        "pipeline",
+        help="the staged GRPO recipe on TextForecast-v0 (resumable)",
+        add_help=False,
+    )
+    pipeline.add_argument("name", choices=["grpo"])
+    pipeline.set_defaults(func=_cmd_pipeline)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    if rest and args.func not in (_cmd_pass_through, _cmd_oracles):
+    if rest and args.func not in (_cmd_pass_through, _cmd_oracles, _cmd_pipeline):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.rest = rest
     return args.func(args)

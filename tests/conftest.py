@@ -1,4 +1,6 @@
-"""Shared fixtures: one local Ray session per test module that needs one."""
+"""Shared fixtures: one local Ray session per test module that needs one, and a
+tiny GPT-2 (2 layers, 2 heads, width 64) with a 512-token BPE tokenizer trained on
+the GRPO stand-in env's prompts, saved once per test session (offline)."""
 
 from __future__ import annotations
 
@@ -59,3 +61,17 @@ def two_node_cluster():
     finally:
         ray.shutdown()
         cluster.shutdown()
+
+
+@pytest.fixture(scope="session")
+def tiny_lm(tmp_path_factory):
+    import torch
+
+    torch.set_num_threads(1)
+    from tests.algorithms.grpo.stand_in_env import StandInForecastEnv
+
+    env = StandInForecastEnv(num_windows=64)
+    texts = [env.prompt(i) + " 101.2 99.8 100.5" for i in range(64)]
+    from gridmarket.algorithms.grpo.tiny_lm import build_tiny_gpt2
+
+    return build_tiny_gpt2(tmp_path_factory.mktemp("tiny_gpt2"), texts)

@@ -1,0 +1,1 @@
+"""Torch parts of GRPO: the RLModule wrapping a Hugging Face causal LM, sampling, the learner."""
