@@ -36,7 +36,9 @@ TARGET_DESCRIPTIONS: dict[str, str] = {
 
 def check_target(target: object) -> str:
     if target not in TARGETS:
-        raise ValueError(f"unknown target {target!r}; valid targets are {list(TARGETS)}")
+        raise ValueError(
+            f"unknown target {target!r}; valid targets are {list(TARGETS)}"
+        )
     return str(target)
 
 

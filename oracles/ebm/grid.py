@@ -96,7 +96,9 @@ def cdf(grid: ReturnGrid, logm: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return torch.where(y > grid.high, torch.ones_like(out), out)
 
 
-def quantiles(grid: ReturnGrid, logm: torch.Tensor, levels: torch.Tensor) -> torch.Tensor:
+def quantiles(
+    grid: ReturnGrid, logm: torch.Tensor, levels: torch.Tensor
+) -> torch.Tensor:
     """``[N, L]`` quantiles at ``levels [L]`` in (0, 1): the inverse of the linear CDF."""
     edges_f = cdf_at_edges(logm)  # [N, K+1]
     levels = levels.to(logm.dtype)
@@ -172,6 +174,8 @@ def crps(grid: ReturnGrid, logm: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     t = ((yc - lo_e) / w).clamp(0.0, 1.0)
     fy = u + t * (v - u)
     split = piece(t * w, u, fy) + piece((1.0 - t) * w, fy - 1.0, v - 1.0)
-    per_bin = torch.where(left_of_y, full_left, torch.where(right_of_y, full_right, split))
+    per_bin = torch.where(
+        left_of_y, full_left, torch.where(right_of_y, full_right, split)
+    )
     outside = (grid.low - y).clamp_min(0.0) + (y - grid.high).clamp_min(0.0)
     return per_bin.sum(-1) + outside

@@ -79,4 +79,9 @@ def interval_over_folds(values: list[float] | np.ndarray) -> dict[str, float]:
 def pit_values(q: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``[N]`` PIT ``F(y)`` by linear interpolation between the quantile levels."""
     q = np.sort(np.asarray(q, dtype=np.float64), axis=1)
-    return np.array([np.interp(yi, qi, LEVELS, left=0.0, right=1.0) for qi, yi in zip(q, y, strict=True)])
+    return np.array(
+        [
+            np.interp(yi, qi, LEVELS, left=0.0, right=1.0)
+            for qi, yi in zip(q, y, strict=True)
+        ]
+    )

@@ -62,10 +62,17 @@ class EBMConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name, minimum in (("depth", 1), ("width", 1), ("epochs", 1), ("n_basis", 2)):
+        for name, minimum in (
+            ("depth", 1),
+            ("width", 1),
+            ("epochs", 1),
+            ("n_basis", 2),
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or int(value) != value or value < minimum:
-                raise ValueError(f"EBMConfig `{name}` must be an int >= {minimum}, got {value!r}")
+                raise ValueError(
+                    f"EBMConfig `{name}` must be an int >= {minimum}, got {value!r}"
+                )
         if not (np.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"EBMConfig `lr` must be finite and > 0, got {self.lr}")
         if not (np.isfinite(self.weight_decay) and self.weight_decay >= 0):

@@ -159,7 +159,10 @@ class EBMOracle(Oracle):
             "feature_names": json.dumps(list(FEATURES)),
             "config": json.dumps(self._config.to_dict()),
         }
-        path = Path(directory) / f"{artifact_stem(self.scenario, self._target)}.safetensors"
+        path = (
+            Path(directory)
+            / f"{artifact_stem(self.scenario, self._target)}.safetensors"
+        )
         return dump_ebm(tensors, metadata, path)
 
 

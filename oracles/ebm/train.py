@@ -22,7 +22,12 @@ import torch
 from gridmarket.oracles.cards import _data_section
 from gridmarket.oracles.ebm import grid as G
 from gridmarket.oracles.ebm.data import TARGET_DESCRIPTIONS, ScenarioRows, scenario_rows
-from gridmarket.oracles.ebm.metrics import LEVELS, METRICS, interval_over_folds, quantile_metrics
+from gridmarket.oracles.ebm.metrics import (
+    LEVELS,
+    METRICS,
+    interval_over_folds,
+    quantile_metrics,
+)
 from gridmarket.oracles.ebm.model import EBMConfig, EnergyNet, Trainer
 from gridmarket.oracles.ebm.oracle import EBMOracle, artifact_stem
 from gridmarket.oracles.ebm.store import FORMAT, FORMAT_VERSION
@@ -31,7 +36,9 @@ from gridmarket.oracles.oracle import default_artifact_dir
 CARD_VERSION = 1
 
 
-def score(net: EnergyNet, config: EBMConfig, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+def score(
+    net: EnergyNet, config: EBMConfig, x: np.ndarray, y: np.ndarray
+) -> dict[str, Any]:
     """Quantile metrics, exact grid CRPS and NLL of ``net`` on ``(x, y)``."""
     grid = config.grid
     with torch.no_grad():
@@ -51,7 +58,9 @@ class FoldTrainers:
 
     def __init__(self, config: EBMConfig, rows: ScenarioRows) -> None:
         self.config, self.rows = config, rows
-        self.trainers = [Trainer(config, rows.x_train[tr], rows.y_train[tr]) for tr, _ in rows.folds]
+        self.trainers = [
+            Trainer(config, rows.x_train[tr], rows.y_train[tr]) for tr, _ in rows.folds
+        ]
 
     def advance(self, n_epochs: int) -> float:
         return float(np.mean([t.advance(n_epochs) for t in self.trainers]))
@@ -121,7 +130,9 @@ def train_oracle(
         },
         "selection": selection or {"method": "fixed configuration (not tuned)"},
         "cv_metrics": {"mean": cv["mean"], "interval_95": cv["interval"]},
-        "holdout_metrics": {k: v for k, v in holdout.items() if k not in ("pit", "quantiles")},
+        "holdout_metrics": {
+            k: v for k, v in holdout.items() if k not in ("pit", "quantiles")
+        },
         "holdout_predictions": {
             "months": [m.strftime("%Y-%m") for m in rows.split.holdout.index],
             "actual": rows.y_holdout.tolist(),

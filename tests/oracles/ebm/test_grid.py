@@ -32,7 +32,9 @@ def test_density_integrates_to_one():
     mids = 0.5 * (z[1:] + z[:-1])
     dz = float(z[1] - z[0])
     for row in range(4):
-        dens = G.log_density(GRID, logm[row : row + 1].expand(mids.numel(), -1), mids).exp()
+        dens = G.log_density(
+            GRID, logm[row : row + 1].expand(mids.numel(), -1), mids
+        ).exp()
         assert float(dens.sum() * dz) == pytest.approx(1.0, abs=1e-9)
     outside = torch.tensor([-150.0, 250.0], dtype=torch.float64)
     assert torch.isneginf(G.log_density(GRID, logm[:2], outside)).all()
@@ -65,7 +67,7 @@ def test_crps_matches_gaussian_closed_form_and_numeric_integral():
     zs = torch.linspace(-300.0, 400.0, 140_001, dtype=torch.float64)
     f = G.cdf(GRID, logm.expand(zs.numel(), -1), zs)
     for yv in (-130.0, -12.3, 57.05, 260.0):
-        brute = float((((f - (zs >= yv).double()) ** 2).sum() * (zs[1] - zs[0])))
+        brute = float(((f - (zs >= yv).double()) ** 2).sum() * (zs[1] - zs[0]))
         exact = float(G.crps(GRID, logm, torch.tensor([yv], dtype=torch.float64)))
         assert exact == pytest.approx(brute, rel=1e-3)
 

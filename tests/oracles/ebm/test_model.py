@@ -76,7 +76,9 @@ def test_round_trip_keeps_predictions(saved: Path):
     oracle = load_ebm_oracle("dotcom-2001", "ndx", directory=saved)
     again = load_ebm_oracle("dotcom-2001", "ndx", directory=saved)
     states = oracle.train_states[:5]
-    np.testing.assert_array_equal(oracle.quantiles(states, [0.1, 0.9]), again.quantiles(states, [0.1, 0.9]))
+    np.testing.assert_array_equal(
+        oracle.quantiles(states, [0.1, 0.9]), again.quantiles(states, [0.1, 0.9])
+    )
     assert oracle.card["artifact"]["sha256"] == again.card["artifact"]["sha256"]
     assert oracle.initial_month == "2000-01"
 
