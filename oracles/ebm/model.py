@@ -79,7 +79,7 @@ class EBMConfig:
             raise ValueError(
                 f"EBMConfig `weight_decay` must be finite and >= 0, got {self.weight_decay}"
             )
-        self.grid  # validates the range and n_bins
+        _ = self.grid  # validates the range and n_bins
 
     @property
     def grid(self) -> G.ReturnGrid:
