@@ -72,9 +72,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_oracles(args: argparse.Namespace) -> int:
+    if args.action == "tune":
+        from gridmarket.oracle_tune import main as tune_main
+
+        return int(tune_main(args.rest))
     if args.action != "train":
         raise SystemExit(
-            f"gridmarket oracles: unknown action {args.action!r}; use 'train'"
+            f"gridmarket oracles: unknown action {args.action!r}; use 'train' or 'tune'"
         )
     from gridmarket.oracles.train import main as train_main
 
@@ -105,8 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     evaluate.set_defaults(func=_cmd_evaluate)
-    oracles = commands.add_parser("oracles", help="train the GridMarket oracles")
-    oracles.add_argument("action", choices=["train"])
+    oracles = commands.add_parser(
+        "oracles",
+        help="train the GridMarket point oracles, or tune the EBM oracles "
+        "(`oracles tune --model ebm`)",
+    )
+    oracles.add_argument("action", choices=["train", "tune"])
     oracles.set_defaults(func=_cmd_oracles)
     return parser
 

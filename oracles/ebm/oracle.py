@@ -150,8 +150,8 @@ class EBMOracle(Oracle):
         tensors = {f"net.{k}": v for k, v in self._net.state_dict().items()}
         tensors["scaler.data_min"] = torch.as_tensor(scaler.data_min_)
         tensors["scaler.data_max"] = torch.as_tensor(scaler.data_max_)
-        tensors["train_states"] = torch.as_tensor(np.asarray(self.train_states))
-        tensors["initial_state"] = torch.as_tensor(np.asarray(self.initial_state))
+        tensors["train_states"] = torch.tensor(np.array(self.train_states))
+        tensors["initial_state"] = torch.tensor(np.array(self.initial_state))
         metadata = {
             "scenario": self.scenario,
             "target": self._target,
