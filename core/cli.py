@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         "oracles",
         help="train the GridMarket point oracles, or tune the EBM oracles "
         "(`oracles tune --model ebm`)",
+        add_help=False,  # `oracles train --help` reaches the action's own parser
     )
     oracles.add_argument("action", choices=["train", "tune"])
     oracles.set_defaults(func=_cmd_oracles)

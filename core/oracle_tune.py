@@ -118,6 +118,9 @@ def tune_one(
         "model_seed": args.seed,
         "tracking_uri": uri,
         "experiment_id": experiment_id,
+        "artifact_root": str(
+            (args.storage_path / "ebm-trials" / f"{scenario}-{target}").resolve()
+        ),
     }
     tuner = tune.Tuner(
         tune.with_resources(EBMTrial, {"cpu": 1}),

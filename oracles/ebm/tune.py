@@ -61,7 +61,11 @@ def ebm_config(config: dict[str, Any]) -> EBMConfig:
 
 class EBMTrial(tune.Trainable):
     """Config keys: SEARCHED, plus ``scenario``, ``target``, ``epochs_per_report``,
-    ``tracking_uri`` and ``experiment_id`` (MLflow; optional)."""
+    ``artifact_root`` (the trial writes its folder there, under its name; default its
+    working directory), ``tracking_uri`` and ``experiment_id`` (MLflow; optional).
+
+    On a cluster without a shared file system the folders stay on the nodes that ran
+    the trials; the MLflow run holds every file either way."""
 
     def setup(self, config: dict[str, Any]) -> None:
         torch.set_num_threads(1)
@@ -71,7 +75,10 @@ class EBMTrial(tune.Trainable):
         self.folds = FoldTrainers(self.ebm, self.rows)
         self.history: list[dict[str, float]] = []
         self.last: dict[str, Any] = {}
-        self.out = Path(self.logdir) / "artifacts"
+        root = config.get("artifact_root")
+        self.out = (
+            Path(root) / self.trial_name if root else Path(self.logdir) / "artifacts"
+        )
         self.out.mkdir(parents=True, exist_ok=True)
         self.mlflow = _MlflowRun.start(config, self.trial_name)
 

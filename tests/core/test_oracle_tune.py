@@ -84,7 +84,7 @@ def test_tiny_sweep_ships_the_best_trial_and_logs_every_trial(ray_session, tmp_p
         "depth": oracle.config.depth,
         "width": oracle.config.width,
     }
-    trial_dirs = list((tmp_path / "ray").glob("*/*/artifacts"))
+    trial_dirs = list((tmp_path / "ray" / "ebm-trials" / "dotcom-2001-spx").glob("*"))
     assert len(trial_dirs) == 3
     results = json.loads((trial_dirs[0] / "results.json").read_text())
     assert results["test"]["nll"] > 0 and len(results["validation"]["folds"]) == 3
