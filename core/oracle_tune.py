@@ -142,6 +142,38 @@ def tune_one(
     return tuner.fit()
 
 
+HISTORY_KEYS = (
+    "epoch",
+    "train_nll",
+    "val_crps",
+    "val_nll",
+    "val_coverage_90",
+    "val_pit_calibration",
+)
+
+
+def close_open_runs(results: Any, uri: str) -> int:
+    """Finish every trial whose MLflow run Tune left open; return how many."""
+    import mlflow
+
+    from gridmarket.oracles.ebm.tune import finalize_trial
+
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    closed = 0
+    for result in results:
+        metrics = result.metrics or {}
+        run_id = metrics.get("mlflow_run_id")
+        if not run_id or client.get_run(run_id).info.status != "RUNNING":
+            continue
+        frame = result.metrics_dataframe
+        history = frame[list(HISTORY_KEYS)].to_dict("records")
+        finalize_trial(result.config, history, metrics["artifact_dir"])
+        client.log_artifacts(run_id, metrics["artifact_dir"])
+        client.set_terminated(run_id, status="FINISHED")
+        closed += 1
+    return closed
+
+
 def ship_best(
     results: Any, args: argparse.Namespace, scenario: str, target: str
 ) -> dict[str, Any]:
@@ -189,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         for scenario in args.scenario or list(SCENARIOS):
             for target in args.target or list(TARGETS):
                 results = tune_one(args, scenario, target, uri, experiment_id)
+                close_open_runs(results, uri)
                 shipped = ship_best(results, args, scenario, target)
                 card, sel = shipped["card"], shipped["selection"]
                 print(

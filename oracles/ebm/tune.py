@@ -98,7 +98,12 @@ class EBMTrial(tune.Trainable):
         self.history.append(row)
         if self.mlflow:
             self.mlflow.log_metrics(row, step=row["epoch"])
-        return {**row, "done": row["epoch"] >= self.ebm.epochs}
+        return {
+            **row,
+            "done": row["epoch"] >= self.ebm.epochs,
+            "mlflow_run_id": self.mlflow.run_id if self.mlflow else "",
+            "artifact_dir": str(self.out),
+        }
 
     def save_checkpoint(self, checkpoint_dir: str) -> dict[str, Any]:
         return {"history": self.history}
@@ -116,6 +121,26 @@ class EBMTrial(tune.Trainable):
             )
         if self.mlflow:
             self.mlflow.finish(self.out)
+
+
+def finalize_trial(
+    config: dict[str, Any], history: list[dict], artifact_dir: str
+) -> None:
+    """Rebuild a trial's folder and close its MLflow run from its reports.
+
+    The driver calls this for any trial whose run is still open after Tune returns
+    (Ray may end a trial's actor before its ``cleanup()`` finishes, e.g. one that ASHA
+    stopped on a busy machine): the fold models are retrained to the last reported
+    epoch (deterministic: seeded), so the folder is the one the trial would have
+    written.
+    """
+    ebm = ebm_config(config)
+    rows = scenario_rows(config["scenario"], config["target"])
+    folds = FoldTrainers(ebm, rows)
+    folds.advance(int(history[-1]["epoch"]))
+    out = Path(artifact_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_trial_artifacts(out, ebm, rows, folds, history)
 
 
 def _refit(config: EBMConfig, rows, epochs: int) -> Trainer:
