@@ -43,7 +43,7 @@ def score(
     grid = config.grid
     with torch.no_grad():
         logm = G.log_mass(net(torch.as_tensor(x) / 100.0, grid.centers()))
-        y_t = torch.as_tensor(y)
+        y_t = torch.tensor(np.array(y, dtype=np.float64))
         q = G.quantiles(grid, logm, torch.as_tensor(LEVELS)).numpy()
         out: dict[str, Any] = quantile_metrics(q, y)
         out["crps_exact"] = float(G.crps(grid, logm, y_t).mean())
