@@ -93,10 +93,10 @@ def _cmd_pass_through(args: argparse.Namespace) -> int:
 
 
 def _cmd_oracles(args: argparse.Namespace) -> int:
-    if args.action != "train":
-        raise SystemExit(
-            f"gridmarket oracles: unknown action {args.action!r}; use 'train'"
-        )
+    if args.action == "tune":
+        from gridmarket.oracle_tune import main as tune_main
+
+        return int(tune_main(args.rest))
     from gridmarket.oracles.train import main as train_main
 
     return int(train_main(args.rest))
@@ -134,8 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
         commands.add_parser(name, help=summary, add_help=False).set_defaults(
             func=_cmd_pass_through
         )
-    oracles = commands.add_parser("oracles", help="train the GridMarket oracles")
-    oracles.add_argument("action", choices=["train"])
+    oracles = commands.add_parser(
+        "oracles",
+        help="train the GridMarket point oracles, or tune the EBM oracles "
+        "(`oracles tune --model ebm`)",
+        add_help=False,  # `oracles train --help` reaches the action's own parser
+    )
+    oracles.add_argument("action", choices=["train", "tune"])
     oracles.set_defaults(func=_cmd_oracles)
     pipeline = commands.add_parser(
         "pipeline",

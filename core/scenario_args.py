@@ -16,7 +16,9 @@ from gridmarket.envs.grid_market.scenarios import (
 
 
 def add_scenario_args(parser: argparse.ArgumentParser) -> None:
-    """``--scenario``, ``--reward-temperature`` and ``--ood-mode``."""
+    """``--scenario``, ``--reward-temperature``, ``--ood-mode`` and the reward's
+    oracle options (``--oracle``, ``--reward``, ``--tail-threshold``,
+    ``--plausibility-weight``)."""
     parser.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=ALL_SCENARIOS)
     parser.add_argument(
         "--reward-temperature",
@@ -28,6 +30,30 @@ def add_scenario_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ood-mode", default="clip", choices=["clip", "penalty", "clip+penalty"]
     )
+    parser.add_argument(
+        "--oracle",
+        default="point",
+        choices=["point", "ebm"],
+        help="point regressor (default) or the energy-based predictive distribution",
+    )
+    parser.add_argument(
+        "--reward",
+        default="mean",
+        choices=["mean", "tail_prob", "expected_shortfall"],
+        help="terminal severity; tail_prob and expected_shortfall need --oracle ebm",
+    )
+    parser.add_argument(
+        "--tail-threshold",
+        type=float,
+        default=-0.20,
+        help="tail_prob threshold as a return fraction (default -0.20)",
+    )
+    parser.add_argument(
+        "--plausibility-weight",
+        type=float,
+        default=0.0,
+        help="lambda of the path-plausibility term (default 0: off)",
+    )
 
 
 def env_config_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -36,6 +62,10 @@ def env_config_from_args(args: argparse.Namespace) -> dict[str, Any]:
         args.scenario,
         reward_temperature=args.reward_temperature,
         ood_mode=args.ood_mode,
+        oracle=args.oracle,
+        reward=args.reward,
+        tail_threshold=args.tail_threshold,
+        plausibility_weight=args.plausibility_weight,
     )
 
 

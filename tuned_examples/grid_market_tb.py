@@ -14,6 +14,9 @@ How to run
     gridmarket train grid_market_tb --scenario synthetic-modes --as-test
     gridmarket train grid_market_tb --scenario inflation-2022 --stop-iters 200
     gridmarket train grid_market_tb --address <head-ip>:6379 --num-env-runners 4
+    # the EBM oracle's tail probability with path plausibility (BENCHMARKS.md, issue 11;
+    # no --as-test threshold for this reward yet):
+    gridmarket train grid_market_tb --oracle ebm --reward tail_prob --plausibility-weight 0.1
 
 Results to expect
 -----------------

@@ -44,6 +44,46 @@ TABLE_METRICS = (
     "severe_modes",
 )
 SYNTHETIC_METRICS = ("modes_recovered", "near_mode_share")
+#: On the real scenarios, every method's paths are also scored by the scenario's EBM
+#: oracle and the path-plausibility model (whatever oracle the method trained on):
+#: mean P(r < -20% | x_H), mean ES_5%(x_H) (%), and the RMS monthly Mahalanobis
+#: distance of the path's increments to the training months' increments (history's
+#: own 12-month windows score about sqrt(6) = 2.4; see ``history_mahalanobis``).
+RISK_METRICS = ("ebm_tail_prob_20", "ebm_es_5", "mahalanobis_rms")
+
+
+def path_mahalanobis_rms(states: np.ndarray, plausibility: Any) -> np.ndarray:
+    """``[N]`` RMS over months of the increments' Mahalanobis distance."""
+    log_p = plausibility.log_density(states)  # -1/2 sum_t d_t^2
+    months = states.shape[1] - 1
+    return np.sqrt(-2.0 * log_p / months)
+
+
+def history_mahalanobis(scenario: str, horizon: int = 12) -> np.ndarray:
+    """The same RMS distance for every 12-month window of the training months."""
+    from gridmarket.envs.grid_market.scenarios import get_scenario, path_plausibility
+
+    train = np.asarray(get_scenario(scenario).oracle.train_states, dtype=np.float64)
+    windows = np.stack(
+        [train[i : i + horizon + 1] for i in range(len(train) - horizon)]
+    )
+    return path_mahalanobis_rms(windows, path_plausibility(scenario))
+
+
+def risk_metrics(run: MethodRun, scenario: str) -> dict[str, float]:
+    """:data:`RISK_METRICS` of a method's evaluation paths."""
+    from gridmarket.envs.grid_market.scenarios import get_oracle, path_plausibility
+
+    ebm = get_oracle(scenario, "ebm")
+    terminal = run.paths.states[:, -1].astype(np.float64)
+    states = run.paths.states.astype(np.float64)
+    return {
+        "ebm_tail_prob_20": float(ebm.tail_probability(terminal, -20.0).mean()),
+        "ebm_es_5": float(ebm.expected_shortfall(terminal, 0.05).mean()),
+        "mahalanobis_rms": float(
+            path_mahalanobis_rms(states, path_plausibility(scenario)).mean()
+        ),
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,16 +129,16 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """Run every method and seed; write the files; return the per-run rows."""
     import ray
 
-    from gridmarket.envs.grid_market.scenarios import get_scenario
-
     if not ray.is_initialized():
         ray.init(
             num_cpus=max(os.cpu_count() or 1, 2),
             include_dashboard=False,
             log_to_driver=False,
         )
+    from gridmarket.envs.grid_market.scenarios import get_oracle
+
     env_config = env_config_from_args(args)
-    oracle = get_scenario(args.scenario).oracle
+    oracle = get_oracle(args.scenario, env_config.get("oracle", "point"))
     threshold = tail_threshold_from_random_paths("GridMarket-v0", env_config)
     out = Path(args.out_dir).resolve()
     rows = []
@@ -117,6 +157,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
             )
             if args.scenario == "synthetic-modes":
                 metrics.update(synthetic_metrics(run, oracle))
+            else:
+                metrics.update(risk_metrics(run, args.scenario))
             row = {
                 "method": method,
                 "seed": seed,
@@ -161,7 +203,8 @@ def summarize(rows: list[dict[str, Any]], keys: list[str]) -> list[list[Any]]:
 def table_keys(args: argparse.Namespace) -> list[str]:
     """The per-run columns of ``runs.csv`` and ``summary.md``."""
     synthetic = SYNTHETIC_METRICS if args.scenario == "synthetic-modes" else ()
-    return [*TABLE_METRICS, *synthetic, "train_seconds"]
+    risk = RISK_METRICS if args.scenario != "synthetic-modes" else ()
+    return [*TABLE_METRICS, *synthetic, *risk, "train_seconds"]
 
 
 def write_runs_csv(rows: list[dict[str, Any]], keys: list[str], out: Path) -> None:
@@ -191,8 +234,15 @@ def write_outputs(result: dict[str, Any], args: argparse.Namespace) -> Path:
     header = ["method", "seeds", *keys]
     summary = format_table(header, summarize(rows, keys))
     settings = {k: v for k, v in vars(args).items() if k != "mlflow_uri"}
+    history = (
+        ""
+        if args.scenario == "synthetic-modes"
+        else "History's 12-month windows (training months): mahalanobis_rms "
+        f"{history_mahalanobis(args.scenario).mean():.3f}\n"
+    )
     (out / "summary.md").write_text(
         f"# Stress-path methods on {args.scenario}\n\nSettings: {json.dumps(settings)}\n"
+        f"{history}"
         f"Tail threshold (5% quantile of random paths' predicted return): "
         f"{result['tail_threshold']:+.3f}%\n\n```\n{summary}\n```\n"
     )
@@ -252,7 +302,10 @@ def log_to_mlflow(result: dict[str, Any], args: argparse.Namespace, out: Path) -
     metrics = [
         Metric(f"{r['method']}/{key}", float(r[key]), timestamp, r["seed"])
         for r in result["rows"]
-        for key in (*TABLE_METRICS, *(k for k in SYNTHETIC_METRICS if k in r))
+        for key in (
+            *TABLE_METRICS,
+            *(k for k in (*SYNTHETIC_METRICS, *RISK_METRICS) if k in r),
+        )
     ]
     log_batched(client, run_id, metrics=metrics, params=config_params(params))
     client.log_artifacts(run_id, str(out))

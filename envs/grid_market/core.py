@@ -31,12 +31,58 @@ PENALTY_BOUND = 1000.0
 #: ``clip``: clip into the training box. ``penalty``: free within +-PENALTY_BOUND,
 #: OOD-penalised. ``clip+penalty``: both.
 OOD_MODES: tuple[str, ...] = ("clip", "penalty", "clip+penalty")
+#: Terminal severities. ``mean``: ``softplus(-E[r | x_H])``; ``tail_prob``:
+#: ``log P(r < tail_threshold | x_H)``; ``expected_shortfall``:
+#: ``softplus(-ES_a(x_H))`` with ``ES_a = E[r | r <= VaR_a]``. Only ``mean`` works with
+#: a point oracle; the others need a predictive distribution (the EBM oracle).
+REWARDS: tuple[str, ...] = ("mean", "tail_prob", "expected_shortfall")
+#: Floor of a tail probability before its log (keeps log R finite).
+MIN_TAIL_PROB = 1e-12
 
 
 class OracleLike(Protocol):
     def predict(self, states: np.ndarray) -> np.ndarray: ...
 
     def ood_distance(self, states: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class PathPlausibility:
+    """A Gaussian density of monthly increments ``dx_t = x_t - x_{t-1}`` (scaled units).
+
+    ``mean [6]`` and ``precision [6, 6]`` (the inverse of a shrinkage covariance fitted
+    on the scenario's training months). The log-plausibility of a path is the log
+    density of its increments, independent across months, *relative to the mode*::
+
+        log p(path) = -1/2 sum_t (dx_t - mean)^T precision (dx_t - mean)
+
+    The dropped normalising constant ``-H/2 (6 log 2 pi + log det cov)`` is the same
+    for every path, so it changes no ranking, no sampling distribution (TB's log Z
+    absorbs it) and no argmax; dropping it keeps log R readable (0 = the most typical
+    path).
+    """
+
+    mean: tuple[float, ...]
+    precision: tuple[tuple[float, ...], ...]
+
+    def __post_init__(self) -> None:
+        mean = np.asarray(self.mean, dtype=np.float64)
+        prec = np.asarray(self.precision, dtype=np.float64)
+        if mean.shape != (N_FEATURES,) or prec.shape != (N_FEATURES, N_FEATURES):
+            raise ValueError(
+                f"PathPlausibility needs mean [6] and precision [6, 6], got "
+                f"{mean.shape} and {prec.shape}"
+            )
+        if not (np.isfinite(mean).all() and np.isfinite(prec).all()):
+            raise ValueError("PathPlausibility: mean and precision must be finite")
+
+    def log_density(self, paths: np.ndarray) -> np.ndarray:
+        """``[N]`` log-plausibility of paths ``[N, H + 1, 6]`` (see the class doc)."""
+        inc = np.diff(np.asarray(paths, dtype=np.float64), axis=1)
+        centred = inc - np.asarray(self.mean)
+        prec = np.asarray(self.precision)
+        mahal_sq = np.einsum("nti,ij,ntj->nt", centred, prec, centred)
+        return -0.5 * mahal_sq.sum(axis=1)
 
 
 def _check_vector(name: str, value: Any) -> np.ndarray:
@@ -60,6 +106,11 @@ class GridMarketParams:
         reward_temperature: divides softplus(-pred) (> 0; lower is sharper).
         ood_mode: one of :data:`OOD_MODES`.
         ood_penalty: log-reward cost per unit of ``oracle.ood_distance`` (>= 0).
+        reward: the terminal severity, one of :data:`REWARDS`.
+        tail_threshold: the ``tail_prob`` threshold ``q`` as a return fraction
+            (-0.20 is -20%; in (-1, 1)).
+        es_level: the ``expected_shortfall`` level ``a`` (in (0, 0.5]).
+        plausibility_weight: ``lambda >= 0``; log R gains ``lambda * log p(path)``.
     """
 
     box_low: tuple[float, ...]
@@ -69,11 +120,30 @@ class GridMarketParams:
     reward_temperature: float = 1.0
     ood_mode: str = "clip"
     ood_penalty: float = 1.0
+    reward: str = "mean"
+    tail_threshold: float = -0.20
+    es_level: float = 0.05
+    plausibility_weight: float = 0.0
 
     def __post_init__(self) -> None:
         check_int("horizon", self.horizon, 1)
         check_float("reward_temperature", self.reward_temperature, 0.0, low_open=True)
         check_float("ood_penalty", self.ood_penalty, 0.0)
+        if self.reward not in REWARDS:
+            raise ValueError(
+                f"GridMarket `reward` must be one of {list(REWARDS)}, got {self.reward!r}"
+            )
+        check_float("plausibility_weight", self.plausibility_weight, 0.0)
+        # a return fraction: -0.2 is -20%
+        check_float(
+            "tail_threshold",
+            self.tail_threshold,
+            -1.0,
+            1.0,
+            low_open=True,
+            high_open=True,
+        )
+        check_float("es_level", self.es_level, 0.0, 0.5, low_open=True)
         if self.ood_mode not in OOD_MODES:
             raise ValueError(
                 f"GridMarket `ood_mode` must be one of {list(OOD_MODES)}, got "
@@ -187,27 +257,83 @@ def log_rewards(
     ood_distance: np.ndarray | None = None,
 ) -> np.ndarray:
     """``softplus(-pred) / T``, minus ``ood_penalty * ood`` in the penalty modes."""
-    log_r = np.logaddexp(0.0, -np.asarray(predicted_return, dtype=np.float64))
-    log_r = log_r / params.reward_temperature
+    severity = np.logaddexp(0.0, -np.asarray(predicted_return, dtype=np.float64))
+    return combine_log_reward(params, severity, ood_distance)
+
+
+def combine_log_reward(
+    params: GridMarketParams,
+    severity: np.ndarray,
+    ood_distance: np.ndarray | None = None,
+    log_plausibility: np.ndarray | None = None,
+) -> np.ndarray:
+    """``log R = severity / T - ood_penalty * ood + lambda * log p(path)``.
+
+    The OOD term applies in the penalty modes, the plausibility term when
+    ``plausibility_weight > 0``; neither is divided by the temperature.
+    """
+    log_r = np.asarray(severity, dtype=np.float64) / params.reward_temperature
     if params.penalized:
         if ood_distance is None:
             raise ValueError(f"ood_mode={params.ood_mode!r} needs `ood_distance`")
         log_r = log_r - params.ood_penalty * np.asarray(ood_distance, np.float64)
+    if params.plausibility_weight > 0:
+        if log_plausibility is None:
+            raise ValueError("plausibility_weight > 0 needs `log_plausibility`")
+        log_r = log_r + params.plausibility_weight * np.asarray(log_plausibility)
     return log_r
 
 
+def severities(
+    params: GridMarketParams, oracle: Any, x64: np.ndarray
+) -> dict[str, np.ndarray]:
+    """``severity`` and ``predicted_return`` of terminal features (+ the risk measure)."""
+    out = {"predicted_return": oracle.predict(x64)}
+    if params.reward == "mean":
+        out["severity"] = np.logaddexp(0.0, -out["predicted_return"])
+        return out
+    if not hasattr(oracle, "tail_probability"):
+        raise ValueError(
+            f"GridMarket reward={params.reward!r} needs a predictive distribution; "
+            f"use oracle='ebm' (the point oracle supports reward='mean' only)"
+        )
+    if params.reward == "tail_prob":
+        prob = oracle.tail_probability(x64, 100.0 * params.tail_threshold)
+        out["tail_probability"] = prob
+        out["severity"] = np.log(np.maximum(prob, MIN_TAIL_PROB))
+    else:
+        es = oracle.expected_shortfall(x64, params.es_level)
+        out["expected_shortfall"] = es
+        out["severity"] = np.logaddexp(0.0, -es)
+    return out
+
+
 def terminal_log_rewards(
-    params: GridMarketParams, oracle: OracleLike, x: np.ndarray
+    params: GridMarketParams,
+    oracle: OracleLike,
+    x: np.ndarray,
+    *,
+    paths: np.ndarray | None = None,
+    plausibility: PathPlausibility | None = None,
 ) -> dict[str, np.ndarray]:
     """One batched oracle call for terminal features ``x [N, 6]``.
 
-    Returns ``log_reward``, ``predicted_return`` and, in the penalty modes,
-    ``ood_distance`` (each ``[N]`` float64).
+    Returns ``log_reward`` and ``predicted_return``; in the penalty modes
+    ``ood_distance``; with ``reward="tail_prob"``/``"expected_shortfall"`` the
+    ``tail_probability``/``expected_shortfall``; with ``plausibility_weight > 0`` the
+    ``log_plausibility`` of ``paths [N, H + 1, 6]`` (each ``[N]`` float64).
     """
     x64 = np.asarray(x, dtype=np.float64)
-    out = {"predicted_return": oracle.predict(x64)}
+    out = severities(params, oracle, x64)
+    severity = out.pop("severity")
     ood = oracle.ood_distance(x64) if params.penalized else None
-    out["log_reward"] = log_rewards(params, out["predicted_return"], ood)
+    log_p = None
+    if params.plausibility_weight > 0:
+        if paths is None or plausibility is None:
+            raise ValueError("plausibility_weight > 0 needs `paths` and `plausibility`")
+        log_p = plausibility.log_density(paths)
+        out["log_plausibility"] = log_p
+    out["log_reward"] = combine_log_reward(params, severity, ood, log_p)
     if ood is not None:
         out["ood_distance"] = ood
     return out

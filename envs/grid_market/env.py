@@ -10,7 +10,11 @@ from gymnasium import spaces
 
 from gridmarket.envs.common import check_render_mode
 from gridmarket.envs.grid_market import core
-from gridmarket.envs.grid_market.scenarios import DEFAULT_SCENARIO, make_params
+from gridmarket.envs.grid_market.scenarios import (
+    DEFAULT_SCENARIO,
+    make_params,
+    path_plausibility,
+)
 
 
 def grid_market_spaces(params: core.GridMarketParams) -> tuple[spaces.Box, spaces.Box]:
@@ -128,6 +132,11 @@ class GridMarketEnv(GridMarketDAG, gym.Env):
         ood_mode: str = "clip",
         ood_penalty: float = 1.0,
         render_mode: str | None = None,
+        oracle: str = "point",
+        reward: str = "mean",
+        tail_threshold: float = -0.20,
+        es_level: float = 0.05,
+        plausibility_weight: float = 0.0,
     ) -> None:
         check_render_mode(render_mode, self.metadata["render_modes"])
         self.params, self.oracle = make_params(
@@ -136,6 +145,14 @@ class GridMarketEnv(GridMarketDAG, gym.Env):
             reward_temperature=reward_temperature,
             ood_mode=ood_mode,
             ood_penalty=ood_penalty,
+            oracle=oracle,
+            reward=reward,
+            tail_threshold=tail_threshold,
+            es_level=es_level,
+            plausibility_weight=plausibility_weight,
+        )
+        self.plausibility = (
+            path_plausibility(scenario) if self.params.plausibility_weight > 0 else None
         )
         self.scenario = scenario
         self.render_mode = render_mode
@@ -172,7 +189,11 @@ class GridMarketEnv(GridMarketDAG, gym.Env):
         if terminated[0]:
             self._done = True
             out = core.terminal_log_rewards(
-                self.params, self.oracle, next_states[:, 1:]
+                self.params,
+                self.oracle,
+                next_states[:, 1:],
+                paths=np.stack(self._path)[None, :, 1:],
+                plausibility=self.plausibility,
             )
             info = {key: float(value[0]) for key, value in out.items()}
             reward = info["log_reward"]

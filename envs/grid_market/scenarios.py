@@ -30,6 +30,7 @@ from gridmarket.envs.grid_market.core import (
     N_FEATURES,
     PENALTY_BOUND,
     GridMarketParams,
+    PathPlausibility,
 )
 from gridmarket.oracles import SCENARIOS, Oracle, load_oracle
 from gridmarket.oracles.data import (
@@ -38,9 +39,13 @@ from gridmarket.oracles.data import (
     check_scenario,
     month_str,
 )
+from gridmarket.oracles.ebm import EBMOracle, load_ebm_oracle
 from gridmarket.oracles.synthetic import SYNTHETIC_SCENARIO, SyntheticModesOracle
 
 DEFAULT_SCENARIO = "gfc-2007"
+#: ``point``: the shipped point regressor (predicted return). ``ebm``: the shipped
+#: energy-based model of the S&P 500 return (a predictive distribution).
+ORACLES: tuple[str, ...] = ("point", "ebm")
 #: The real-data scenarios, then the synthetic sampler check.
 ALL_SCENARIOS = (*SCENARIOS, SYNTHETIC_SCENARIO)
 
@@ -64,6 +69,7 @@ __all__ = [
     "Scenario",
     "get_scenario",
     "make_params",
+    "path_plausibility",
     "realized_path",
     "tuned_env_config",
 ]
@@ -74,20 +80,39 @@ def tuned_env_config(
     *,
     reward_temperature: float | None = None,
     ood_mode: str = "clip",
+    oracle: str = "point",
+    reward: str = "mean",
+    tail_threshold: float = -0.20,
+    plausibility_weight: float = 0.0,
 ) -> dict[str, Any]:
-    """The GridMarket-v0 kwargs of the tuned examples for ``scenario``
-    (``reward_temperature`` defaults to its entry in TUNED_REWARD_TEMPERATURE)."""
+    """The GridMarket-v0 kwargs of the tuned examples for ``scenario``.
+
+    ``reward_temperature`` defaults to the scenario's entry in
+    TUNED_REWARD_TEMPERATURE, which fits the point oracles' predicted returns; with
+    the EBM oracle it defaults to 1 (log-probabilities and softplus of returns
+    already live on a scale of a few units).
+    """
     if scenario not in TUNED_REWARD_TEMPERATURE:
         raise ValueError(
             f"unknown scenario {scenario!r}; valid scenarios are {list(ALL_SCENARIOS)}"
         )
     if reward_temperature is None:
-        reward_temperature = TUNED_REWARD_TEMPERATURE[scenario]
-    return {
+        reward_temperature = (
+            1.0 if oracle == "ebm" else TUNED_REWARD_TEMPERATURE[scenario]
+        )
+    config: dict[str, Any] = {
         "scenario": scenario,
         "reward_temperature": reward_temperature,
         "ood_mode": ood_mode,
     }
+    if oracle != "point" or reward != "mean" or plausibility_weight:
+        config.update(
+            oracle=oracle,
+            reward=reward,
+            tail_threshold=tail_threshold,
+            plausibility_weight=plausibility_weight,
+        )
+    return config
 
 
 @dataclass(frozen=True)
@@ -146,6 +171,50 @@ def _load_scenario(name: str) -> Scenario:
     )
 
 
+def get_oracle(scenario: str, oracle: str = "point") -> Oracle | SyntheticModesOracle:
+    """The scenario's point oracle (``"point"``) or EBM oracle (``"ebm"``)."""
+    if oracle not in ORACLES:
+        raise ValueError(
+            f"GridMarket `oracle` must be one of {list(ORACLES)}, got {oracle!r}"
+        )
+    if oracle == "point":
+        return get_scenario(scenario).oracle
+    if scenario == SYNTHETIC_SCENARIO:
+        raise ValueError(
+            f"scenario {SYNTHETIC_SCENARIO!r} has an analytic oracle only; use "
+            f"oracle='point' with it"
+        )
+    return _load_ebm(check_scenario(scenario))
+
+
+@cache
+def _load_ebm(scenario: str) -> EBMOracle:
+    return load_ebm_oracle(scenario, "spx")
+
+
+@cache
+def path_plausibility(scenario: str) -> PathPlausibility:
+    """Gaussian model of monthly increments of the scenario's training months.
+
+    Increments are month-on-month differences of the training states (scaled units,
+    consecutive months); the covariance is Ledoit-Wolf shrinkage (sklearn), which
+    stays well conditioned with ~40-290 months in 6 dimensions.
+    """
+    from sklearn.covariance import LedoitWolf
+
+    if scenario == SYNTHETIC_SCENARIO:
+        raise ValueError(
+            f"{SYNTHETIC_SCENARIO!r} has no training months: no plausibility"
+        )
+    states = get_scenario(check_scenario(scenario)).oracle.train_states
+    increments = np.diff(np.asarray(states, dtype=np.float64), axis=0)
+    fitted = LedoitWolf().fit(increments)
+    return PathPlausibility(
+        mean=tuple(float(v) for v in fitted.location_),
+        precision=tuple(tuple(float(v) for v in row) for row in fitted.precision_),
+    )
+
+
 def make_params(
     scenario: str,
     *,
@@ -153,28 +222,43 @@ def make_params(
     reward_temperature: float = 1.0,
     ood_mode: str = "clip",
     ood_penalty: float = 1.0,
+    oracle: str = "point",
+    reward: str = "mean",
+    tail_threshold: float = -0.20,
+    es_level: float = 0.05,
+    plausibility_weight: float = 0.0,
 ) -> tuple[GridMarketParams, Oracle | SyntheticModesOracle]:
     """Validated env parameters and the oracle of ``scenario``.
 
     In the clip modes the box is the oracle's training box (``oracle.feature_range``);
-    in the penalty mode it is the wide finite box ``+-PENALTY_BOUND``.
+    in the penalty mode it is the wide finite box ``+-PENALTY_BOUND``. The EBM and
+    point oracles of a scenario share training rows, hence scaling and box.
     """
-    oracle = get_scenario(scenario).oracle
+    model = get_oracle(scenario, oracle)
     if ood_mode in ("clip", "clip+penalty"):
-        low, high = oracle.feature_range[:, 0], oracle.feature_range[:, 1]
+        low, high = model.feature_range[:, 0], model.feature_range[:, 1]
     else:
         low = np.full(N_FEATURES, -PENALTY_BOUND)
         high = np.full(N_FEATURES, PENALTY_BOUND)
     params = GridMarketParams(
         box_low=tuple(float(v) for v in low),
         box_high=tuple(float(v) for v in high),
-        initial_x=tuple(float(v) for v in oracle.initial_state),
+        initial_x=tuple(float(v) for v in model.initial_state),
         horizon=horizon,
         reward_temperature=reward_temperature,
         ood_mode=ood_mode,
         ood_penalty=ood_penalty,
+        reward=reward,
+        tail_threshold=tail_threshold,
+        es_level=es_level,
+        plausibility_weight=plausibility_weight,
     )
-    return params, oracle
+    if reward != "mean" and oracle == "point":
+        raise ValueError(
+            f"GridMarket reward={reward!r} needs a predictive distribution; pass "
+            f"oracle='ebm' (the point oracle supports reward='mean' only)"
+        )
+    return params, model
 
 
 def realized_path(scenario: str, horizon: int = 12) -> tuple[list[str], np.ndarray]:

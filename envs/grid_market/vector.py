@@ -11,7 +11,11 @@ from gymnasium.vector.utils import batch_space
 from gridmarket.envs.common import check_num_envs
 from gridmarket.envs.grid_market import core
 from gridmarket.envs.grid_market.env import GridMarketDAG, grid_market_spaces
-from gridmarket.envs.grid_market.scenarios import DEFAULT_SCENARIO, make_params
+from gridmarket.envs.grid_market.scenarios import (
+    DEFAULT_SCENARIO,
+    make_params,
+    path_plausibility,
+)
 
 
 class GridMarketVectorEnv(GridMarketDAG, VectorEnv):
@@ -40,6 +44,11 @@ class GridMarketVectorEnv(GridMarketDAG, VectorEnv):
         ood_mode: str = "clip",
         ood_penalty: float = 1.0,
         render_mode: str | None = None,
+        oracle: str = "point",
+        reward: str = "mean",
+        tail_threshold: float = -0.20,
+        es_level: float = 0.05,
+        plausibility_weight: float = 0.0,
     ) -> None:
         num_envs = check_num_envs(num_envs)
         if render_mode is not None:
@@ -54,6 +63,14 @@ class GridMarketVectorEnv(GridMarketDAG, VectorEnv):
             reward_temperature=reward_temperature,
             ood_mode=ood_mode,
             ood_penalty=ood_penalty,
+            oracle=oracle,
+            reward=reward,
+            tail_threshold=tail_threshold,
+            es_level=es_level,
+            plausibility_weight=plausibility_weight,
+        )
+        self.plausibility = (
+            path_plausibility(scenario) if self.params.plausibility_weight > 0 else None
         )
         self.scenario = scenario
         self.num_envs = int(num_envs)
@@ -67,6 +84,10 @@ class GridMarketVectorEnv(GridMarketDAG, VectorEnv):
         self._states = core.initial_states(self.params, self.num_envs)
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
         self._has_reset = False
+        # [B, H + 1, 6]: each sub-env's path so far (for the plausibility term).
+        self._paths = np.zeros(
+            (self.num_envs, self.params.horizon + 1, core.N_FEATURES), np.float32
+        )
 
     def reset(
         self,
@@ -82,6 +103,7 @@ class GridMarketVectorEnv(GridMarketDAG, VectorEnv):
                 f"GridMarketVectorEnv.reset takes no options, got {sorted(options)}"
             )
         self._states = core.initial_states(self.params, self.num_envs)
+        self._paths[:, 0] = self._states[:, 1:]
         self._autoreset[:] = False
         self._has_reset = True
         return self._states.copy(), {}
@@ -109,11 +131,17 @@ class GridMarketVectorEnv(GridMarketDAG, VectorEnv):
             # Sub-envs that terminated on the previous step restart (NEXT_STEP).
             next_states[~active] = self._initial
             terminated &= active
+        steps = next_states[:, 0].astype(np.int64)
+        self._paths[np.arange(self.num_envs), steps] = next_states[:, 1:]
         rewards = np.zeros(self.num_envs, dtype=np.float64)
         infos: dict[str, Any] = {}
         if terminated.any():
             out = core.terminal_log_rewards(
-                self.params, self.oracle, next_states[terminated, 1:]
+                self.params,
+                self.oracle,
+                next_states[terminated, 1:],
+                paths=self._paths[terminated],
+                plausibility=self.plausibility,
             )
             rewards[terminated] = out["log_reward"]
             for key, values in out.items():

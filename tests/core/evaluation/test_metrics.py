@@ -44,3 +44,18 @@ def test_permutation_importance_finds_the_feature_that_matters():
     assert importance[0] == 0.0 and importance[2] == 0.0
     # E|5(x - x')| for independent standard normals = 5 * 2 / sqrt(pi)
     assert importance[1] == pytest.approx(10 / np.sqrt(np.pi), rel=0.1)
+
+
+def test_path_mahalanobis_rms_by_hand():
+    from gridmarket.envs.grid_market.core import PathPlausibility
+    from gridmarket.evaluation.run import history_mahalanobis, path_mahalanobis_rms
+
+    unit = PathPlausibility(
+        mean=(0.0,) * 6, precision=tuple(tuple(row) for row in np.eye(6) * 4.0)
+    )
+    path = np.zeros((1, 3, 6))
+    path[0, 1, 0] = 1.0  # d^2 = 4 * 1
+    path[0, 2, :2] = (1.0, 3.0)  # d^2 = 4 * 9
+    assert path_mahalanobis_rms(path, unit)[0] == pytest.approx(np.sqrt((4 + 36) / 2))
+    # History scores near sqrt(6) (6-dim increments, shrinkage covariance).
+    assert 1.5 < float(history_mahalanobis("gfc-2007").mean()) < 3.0
