@@ -24,8 +24,10 @@ def test_tb_recovers_every_synthetic_mode(ray_session):
     index, distance = oracle.nearest_mode(paths.states[:, -1])
     near = distance < 30
     shares = [float(np.mean(near & (index == k))) for k in range(4)]
-    assert near.mean() >= 0.55, shares
-    assert min(shares) >= 0.02, shares  # every mode keeps a real share of samples
+    # Measured with this seed: 92% near a mode, shares 0.32 / 0.15 / 0.14 / 0.30
+    # (the target gives each mode 25%). The bars sit just below that.
+    assert near.mean() >= 0.85, shares
+    assert min(shares) >= 0.10, shares  # every mode keeps a real share of samples
 
 
 def test_tb_raises_mean_log_reward_on_the_gfc_oracle(ray_session):
