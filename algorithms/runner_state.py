@@ -14,15 +14,26 @@ from ray.rllib.utils.checkpoints import Checkpointable
 from ray.rllib.utils.metrics import NUM_ENV_STEPS_SAMPLED_LIFETIME, WEIGHTS_SEQ_NO
 
 
+def runner_seed(config: Any, worker_index: int) -> int | None:
+    """A runner's seed: ``config.seed`` plus the worker index (RLlib's rule), plus
+    1,000,000 on evaluation runners; None when ``config.seed`` is None."""
+    if config.seed is None:
+        return None
+    return int(config.seed) + worker_index + 1_000_000 * int(config.in_evaluation)
+
+
 class ModuleSyncedEnvRunner(EnvRunner, Checkpointable):
     """An env runner whose state is its module's weights (with the sequence number
     of the learner update they came from) and its lifetime env-step count.
 
-    Subclasses build ``self.module`` and ``self.env`` and implement ``sample``.
+    ``self.seed`` is this runner's seed (:func:`runner_seed`). Subclasses build
+    ``self.module`` and ``self.env`` and implement ``sample``.
     """
 
     def __init__(self, *, config: Any, **kwargs: Any) -> None:
         super().__init__(config=config, **kwargs)
+        self.worker_index = self.worker_index or 0
+        self.seed = runner_seed(self.config, self.worker_index)
         self._weights_seq_no = 0
 
     @override(EnvRunner)

@@ -34,7 +34,6 @@ from ray.rllib.utils.metrics import (
     NUM_EPISODES_LIFETIME,
 )
 
-import gridmarket  # noqa: F401  (registers the suite's ids in this process)
 from gridmarket.algorithms.grpo.batch import (
     COMPLETION_IDS,
     COMPLETION_MASK,
@@ -47,6 +46,7 @@ from gridmarket.algorithms.grpo.batch import (
 from gridmarket.algorithms.grpo.torch.grpo_rl_module import LOGP
 from gridmarket.algorithms.ray_private import registered_env_creator
 from gridmarket.algorithms.runner_state import ModuleSyncedEnvRunner
+from gridmarket.envs import register_envs
 
 COMPONENT_PREFIX = "reward/"
 # Real-number info entries that are not reward components (TextForecast-v0's).
@@ -72,10 +72,10 @@ class GRPOEnvRunner(ModuleSyncedEnvRunner):
 
     def __init__(self, *, config: Any, **kwargs: Any) -> None:
         super().__init__(config=config, **kwargs)
-        self.worker_index = self.worker_index or 0
+        register_envs()  # plain ids resolve in remote runner processes too
         self._device = get_device(self.config, self.config.num_gpus_per_env_runner)
         self._generator = torch.Generator(device=self._device)
-        seed = None if self._seed is None else int(self._seed)
+        seed = None if self.seed is None else int(self.seed)
         if seed is None:
             self._generator.seed()
         else:
@@ -99,8 +99,8 @@ class GRPOEnvRunner(ModuleSyncedEnvRunner):
                 f"{type(self.env.unwrapped).__name__} has {num_windows!r}"
             )
         self.num_windows = int(num_windows)
-        if self._seed is not None:
-            self.env.reset(seed=int(self._seed))
+        if self.seed is not None:
+            self.env.reset(seed=int(self.seed))
 
     @override(EnvRunner)
     def make_module(self) -> None:

@@ -71,11 +71,10 @@ class MAPPOEnvRunner(ModuleSyncedEnvRunner):
 
     def __init__(self, *, config: Any, **kwargs: Any) -> None:
         super().__init__(config=config, **kwargs)
-        self.worker_index = self.worker_index or 0
         self._device = get_device(self.config, self.config.num_gpus_per_env_runner)
         self._generator = torch.Generator(device=self._device)
-        if self._seed is not None:
-            self._generator.manual_seed(int(self._seed))
+        if self.seed is not None:
+            self._generator.manual_seed(int(self.seed))
         else:
             self._generator.seed()
         self._env_overrides: dict[str, Any] = {}
@@ -88,7 +87,7 @@ class MAPPOEnvRunner(ModuleSyncedEnvRunner):
     def make_env(self) -> None:
         env_config = {**dict(self.config.env_config), **self._env_overrides}
         self.env = make_contagion_vector_env(
-            self.config.env, self.config.num_envs_per_env_runner, self._seed, env_config
+            self.config.env, self.config.num_envs_per_env_runner, self.seed, env_config
         )
         self._obs, info = self.env.reset()
         self._alive = info["alive"]

@@ -84,23 +84,13 @@ def make_gflownet_vector_env(
     return vector_env
 
 
-def runner_seed(config: Any, worker_index: int) -> int | None:
-    """This runner's seed: ``config.seed`` plus the worker index (RLlib's rule),
-    plus 1,000,000 on evaluation runners; None when ``config.seed`` is None."""
-    if config.seed is None:
-        return None
-    return int(config.seed) + worker_index + 1_000_000 * int(config.in_evaluation)
-
-
 class TBEnvRunner(ModuleSyncedEnvRunner):
     """Samples complete trajectories for trajectory balance, batched."""
 
     def __init__(self, *, config: Any, **kwargs: Any) -> None:
         super().__init__(config=config, **kwargs)
         register_envs()  # plain ids resolve in remote runner processes too
-        self.worker_index = self.worker_index or 0
         self.torch_device = get_device(self.config, self.config.num_gpus_per_env_runner)
-        self.seed = runner_seed(self.config, self.worker_index)
         self._generator = torch.Generator(device=self.torch_device)
         if self.seed is not None:
             self._generator.manual_seed(self.seed)
