@@ -15,19 +15,16 @@ the windows; ``step(completion)`` ends the episode; every real-number entry of
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from numbers import Real
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
-import ray
 import torch
-from ray.rllib.core import COMPONENT_RL_MODULE, DEFAULT_MODULE_ID
+from ray.rllib.core import DEFAULT_MODULE_ID
 from ray.rllib.env.env_context import EnvContext
 from ray.rllib.env.env_runner import EnvRunner
 from ray.rllib.utils.annotations import override
-from ray.rllib.utils.checkpoints import Checkpointable
 from ray.rllib.utils.framework import get_device
 from ray.rllib.utils.metrics import (
     EPISODE_RETURN_MEAN,
@@ -35,10 +32,8 @@ from ray.rllib.utils.metrics import (
     NUM_ENV_STEPS_SAMPLED_LIFETIME,
     NUM_EPISODES,
     NUM_EPISODES_LIFETIME,
-    WEIGHTS_SEQ_NO,
 )
 
-import gridmarket  # noqa: F401  (registers the suite's ids in this process)
 from gridmarket.algorithms.grpo.batch import (
     COMPLETION_IDS,
     COMPLETION_MASK,
@@ -50,6 +45,8 @@ from gridmarket.algorithms.grpo.batch import (
 )
 from gridmarket.algorithms.grpo.torch.grpo_rl_module import LOGP
 from gridmarket.algorithms.ray_private import registered_env_creator
+from gridmarket.algorithms.runner_state import ModuleSyncedEnvRunner
+from gridmarket.envs import register_envs
 
 COMPONENT_PREFIX = "reward/"
 # Real-number info entries that are not reward components (TextForecast-v0's).
@@ -70,21 +67,20 @@ def make_text_env(
     raise TypeError(f"`env` must be a Gymnasium id or a callable, got {env!r}")
 
 
-class GRPOEnvRunner(EnvRunner, Checkpointable):
+class GRPOEnvRunner(ModuleSyncedEnvRunner):
     """Samples groups of completions sharing a prompt, for GRPO."""
 
     def __init__(self, *, config: Any, **kwargs: Any) -> None:
         super().__init__(config=config, **kwargs)
-        self.worker_index = self.worker_index or 0
+        register_envs()  # plain ids resolve in remote runner processes too
         self._device = get_device(self.config, self.config.num_gpus_per_env_runner)
         self._generator = torch.Generator(device=self._device)
-        seed = None if self._seed is None else int(self._seed)
+        seed = None if self.seed is None else int(self.seed)
         if seed is None:
             self._generator.seed()
         else:
             self._generator.manual_seed(seed)
         self._window_rng = np.random.default_rng(seed)
-        self._weights_seq_no = 0
         self.env: gym.Env | None = None
         self.make_env()
         self.make_module()
@@ -103,8 +99,8 @@ class GRPOEnvRunner(EnvRunner, Checkpointable):
                 f"{type(self.env.unwrapped).__name__} has {num_windows!r}"
             )
         self.num_windows = int(num_windows)
-        if self._seed is not None:
-            self.env.reset(seed=int(self._seed))
+        if self.seed is not None:
+            self.env.reset(seed=int(self.seed))
 
     @override(EnvRunner)
     def make_module(self) -> None:
@@ -201,52 +197,3 @@ class GRPOEnvRunner(EnvRunner, Checkpointable):
                 self.metrics.log_value(
                     COMPONENT_PREFIX + key, float(np.mean(values)), window=1
                 )
-
-    @override(EnvRunner)
-    def get_metrics(self) -> dict[str, Any]:
-        return self.metrics.reduce()
-
-    @override(Checkpointable)
-    def get_state(
-        self,
-        components: str | Collection[str] | None = None,
-        *,
-        not_components: str | Collection[str] | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        state: dict[str, Any] = {
-            NUM_ENV_STEPS_SAMPLED_LIFETIME: self.num_env_steps_sampled_lifetime
-        }
-        if self._check_component(COMPONENT_RL_MODULE, components, not_components):
-            state[COMPONENT_RL_MODULE] = self.module.get_state()
-            state[WEIGHTS_SEQ_NO] = self._weights_seq_no
-        return state
-
-    @override(Checkpointable)
-    def set_state(self, state: dict[str, Any]) -> None:
-        if COMPONENT_RL_MODULE in state:
-            seq_no = state.get(WEIGHTS_SEQ_NO, 0)
-            if seq_no == 0 or self._weights_seq_no < seq_no:
-                module_state = state[COMPONENT_RL_MODULE]
-                if isinstance(module_state, ray.ObjectRef):
-                    module_state = ray.get(module_state)
-                if isinstance(module_state, dict) and DEFAULT_MODULE_ID in module_state:
-                    module_state = module_state[DEFAULT_MODULE_ID]
-                self.module.set_state(module_state)
-            if seq_no > 0:
-                self._weights_seq_no = seq_no
-        if NUM_ENV_STEPS_SAMPLED_LIFETIME in state:
-            self.num_env_steps_sampled_lifetime = state[NUM_ENV_STEPS_SAMPLED_LIFETIME]
-
-    @override(Checkpointable)
-    def get_ctor_args_and_kwargs(self) -> tuple[tuple, dict[str, Any]]:
-        return (), {"config": self.config}
-
-    @override(Checkpointable)
-    def get_checkpointable_components(self) -> list[tuple[str, Any]]:
-        return [(COMPONENT_RL_MODULE, self.module)]
-
-    @override(EnvRunner)
-    def stop(self) -> None:
-        if self.env is not None:
-            self.env.close()

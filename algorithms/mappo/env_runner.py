@@ -10,19 +10,16 @@ death masks runs here, in numpy, and the runner returns one row per world-step
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
-import ray
 import torch
-from ray.rllib.core import COMPONENT_RL_MODULE, DEFAULT_MODULE_ID
+from ray.rllib.core import DEFAULT_MODULE_ID
 from ray.rllib.core.columns import Columns
 from ray.rllib.env import INPUT_ENV_SINGLE_SPACES, INPUT_ENV_SPACES
 from ray.rllib.env.env_runner import EnvRunner
 from ray.rllib.utils.annotations import override
-from ray.rllib.utils.checkpoints import Checkpointable
 from ray.rllib.utils.framework import get_device
 from ray.rllib.utils.metrics import (
     EPISODE_LEN_MEAN,
@@ -32,11 +29,11 @@ from ray.rllib.utils.metrics import (
     NUM_ENV_STEPS_SAMPLED_LIFETIME,
     NUM_EPISODES,
     NUM_EPISODES_LIFETIME,
-    WEIGHTS_SEQ_NO,
 )
 
 from gridmarket.algorithms.mappo.losses import masked_gae
 from gridmarket.algorithms.mappo.torch.mappo_rl_module import ALIVE
+from gridmarket.algorithms.runner_state import ModuleSyncedEnvRunner
 
 CONTAGION_ENV = "contagion_v0"
 # Episode metrics the runner reports (means over the episodes finished this call).
@@ -69,19 +66,17 @@ def make_contagion_vector_env(
     )
 
 
-class MAPPOEnvRunner(EnvRunner, Checkpointable):
+class MAPPOEnvRunner(ModuleSyncedEnvRunner):
     """Batched MAPPO rollouts over ``config.num_envs_per_env_runner`` worlds."""
 
     def __init__(self, *, config: Any, **kwargs: Any) -> None:
         super().__init__(config=config, **kwargs)
-        self.worker_index = self.worker_index or 0
         self._device = get_device(self.config, self.config.num_gpus_per_env_runner)
         self._generator = torch.Generator(device=self._device)
-        if self._seed is not None:
-            self._generator.manual_seed(int(self._seed))
+        if self.seed is not None:
+            self._generator.manual_seed(int(self.seed))
         else:
             self._generator.seed()
-        self._weights_seq_no = 0
         self._env_overrides: dict[str, Any] = {}
         self.env: Any = None
         self.make_env()
@@ -92,7 +87,7 @@ class MAPPOEnvRunner(EnvRunner, Checkpointable):
     def make_env(self) -> None:
         env_config = {**dict(self.config.env_config), **self._env_overrides}
         self.env = make_contagion_vector_env(
-            self.config.env, self.config.num_envs_per_env_runner, self._seed, env_config
+            self.config.env, self.config.num_envs_per_env_runner, self.seed, env_config
         )
         self._obs, info = self.env.reset()
         self._alive = info["alive"]
@@ -250,48 +245,3 @@ class MAPPOEnvRunner(EnvRunner, Checkpointable):
             NUM_ENV_STEPS_SAMPLED_LIFETIME, env_steps, reduce="lifetime_sum"
         )
         self.metrics.log_value(NUM_AGENT_STEPS_SAMPLED, agent_steps, reduce="sum")
-
-    @override(EnvRunner)
-    def get_metrics(self) -> dict[str, Any]:
-        return self.metrics.reduce()
-
-    # ---- state ------------------------------------------------------------------------
-    @override(Checkpointable)
-    def get_state(
-        self,
-        components: str | Collection[str] | None = None,
-        *,
-        not_components: str | Collection[str] | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        state: dict[str, Any] = {
-            NUM_ENV_STEPS_SAMPLED_LIFETIME: self.num_env_steps_sampled_lifetime
-        }
-        if self._check_component(COMPONENT_RL_MODULE, components, not_components):
-            state[COMPONENT_RL_MODULE] = self.module.get_state()
-            state[WEIGHTS_SEQ_NO] = self._weights_seq_no
-        return state
-
-    @override(Checkpointable)
-    def set_state(self, state: dict[str, Any]) -> None:
-        if COMPONENT_RL_MODULE in state:
-            seq_no = state.get(WEIGHTS_SEQ_NO, 0)
-            if seq_no == 0 or self._weights_seq_no < seq_no:
-                module_state = state[COMPONENT_RL_MODULE]
-                if isinstance(module_state, ray.ObjectRef):
-                    module_state = ray.get(module_state)
-                if isinstance(module_state, dict) and DEFAULT_MODULE_ID in module_state:
-                    module_state = module_state[DEFAULT_MODULE_ID]
-                self.module.set_state(module_state)
-            if seq_no > 0:
-                self._weights_seq_no = seq_no
-        if NUM_ENV_STEPS_SAMPLED_LIFETIME in state:
-            self.num_env_steps_sampled_lifetime = state[NUM_ENV_STEPS_SAMPLED_LIFETIME]
-
-    @override(Checkpointable)
-    def get_ctor_args_and_kwargs(self) -> tuple[tuple, dict[str, Any]]:
-        return (), {"config": self.config}
-
-    @override(Checkpointable)
-    def get_checkpointable_components(self) -> list[tuple[str, Any]]:
-        return [(COMPONENT_RL_MODULE, self.module)]

@@ -15,19 +15,16 @@ exactly (``exact_metrics``).
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
-import ray
 import torch
-from ray.rllib.core import COMPONENT_RL_MODULE, DEFAULT_MODULE_ID
+from ray.rllib.core import DEFAULT_MODULE_ID
 from ray.rllib.env import INPUT_ENV_SINGLE_SPACES, INPUT_ENV_SPACES
 from ray.rllib.env.env_context import EnvContext
 from ray.rllib.env.env_runner import EnvRunner
 from ray.rllib.utils.annotations import override
-from ray.rllib.utils.checkpoints import Checkpointable
 from ray.rllib.utils.framework import get_device
 from ray.rllib.utils.metrics import (
     EPISODE_LEN_MEAN,
@@ -36,10 +33,10 @@ from ray.rllib.utils.metrics import (
     NUM_ENV_STEPS_SAMPLED_LIFETIME,
     NUM_EPISODES,
     NUM_EPISODES_LIFETIME,
-    WEIGHTS_SEQ_NO,
 )
 
 from gridmarket.algorithms.ray_private import registered_env_creator
+from gridmarket.algorithms.runner_state import ModuleSyncedEnvRunner
 from gridmarket.algorithms.tb.trajectories import (
     TRAJ_LEN,
     TrajectoryBatch,
@@ -87,30 +84,19 @@ def make_gflownet_vector_env(
     return vector_env
 
 
-def runner_seed(config: Any, worker_index: int) -> int | None:
-    """This runner's seed: ``config.seed`` plus the worker index (RLlib's rule),
-    plus 1,000,000 on evaluation runners; None when ``config.seed`` is None."""
-    if config.seed is None:
-        return None
-    return int(config.seed) + worker_index + 1_000_000 * int(config.in_evaluation)
-
-
-class TBEnvRunner(EnvRunner, Checkpointable):
+class TBEnvRunner(ModuleSyncedEnvRunner):
     """Samples complete trajectories for trajectory balance, batched."""
 
     def __init__(self, *, config: Any, **kwargs: Any) -> None:
         super().__init__(config=config, **kwargs)
         register_envs()  # plain ids resolve in remote runner processes too
-        self.worker_index = self.worker_index or 0
         self.torch_device = get_device(self.config, self.config.num_gpus_per_env_runner)
-        self.seed = runner_seed(self.config, self.worker_index)
         self._generator = torch.Generator(device=self.torch_device)
         if self.seed is not None:
             self._generator.manual_seed(self.seed)
         else:
             self._generator.seed()
         self._needs_seeded_reset = True
-        self._weights_seq_no = 0
         self._exact = None
         self.env: gym.vector.VectorEnv | None = None
         self.make_env()
@@ -258,84 +244,3 @@ class TBEnvRunner(EnvRunner, Checkpointable):
         self.metrics.log_value(
             EPISODE_LEN_MEAN, float(batch[TRAJ_LEN].mean()), window=1
         )
-
-    @override(EnvRunner)
-    def get_metrics(self) -> dict[str, Any]:
-        return self.metrics.reduce()
-
-    def exact_metrics(self) -> dict[str, float] | None:
-        """Exact L1 between the learned sampler and R(x)/Z, and |log Z - log Z*|.
-
-        Computed over the whole DAG (no sampling); None if the env has no exact
-        distribution.
-        """
-        unwrapped = self.env.unwrapped
-        if not hasattr(unwrapped, "exact_distribution"):
-            return None
-        if self._exact is None:
-            self._exact = unwrapped.exact_distribution()
-        obs = map_arrays(
-            lambda a: torch.from_numpy(a).to(self.torch_device),
-            self._exact.observations,
-        )
-        log_pf = self.module.forward_log_probs(obs).double().cpu().numpy()
-        sampler_probs = self._exact.sampler_probs(log_pf)
-        log_z = float(self.module.log_z.detach().cpu())
-        return {
-            "l1_distance": float(
-                np.abs(sampler_probs - self._exact.target_probs).sum()
-            ),
-            "log_z_error": abs(log_z - self._exact.log_z),
-            "log_z_true": self._exact.log_z,
-        }
-
-    @override(Checkpointable)
-    def get_state(
-        self,
-        components: str | Collection[str] | None = None,
-        *,
-        not_components: str | Collection[str] | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        state: dict[str, Any] = {
-            NUM_ENV_STEPS_SAMPLED_LIFETIME: self.num_env_steps_sampled_lifetime
-        }
-        if self._check_component(COMPONENT_RL_MODULE, components, not_components):
-            state[COMPONENT_RL_MODULE] = self.module.get_state(
-                components=self._get_subcomponents(COMPONENT_RL_MODULE, components),
-                not_components=self._get_subcomponents(
-                    COMPONENT_RL_MODULE, not_components
-                ),
-                **kwargs,
-            )
-            state[WEIGHTS_SEQ_NO] = self._weights_seq_no
-        return state
-
-    @override(Checkpointable)
-    def set_state(self, state: dict[str, Any]) -> None:
-        if COMPONENT_RL_MODULE in state:
-            seq_no = state.get(WEIGHTS_SEQ_NO, 0)
-            if seq_no == 0 or self._weights_seq_no < seq_no:
-                module_state = state[COMPONENT_RL_MODULE]
-                if isinstance(module_state, ray.ObjectRef):
-                    module_state = ray.get(module_state)
-                if isinstance(module_state, dict) and DEFAULT_MODULE_ID in module_state:
-                    module_state = module_state[DEFAULT_MODULE_ID]
-                self.module.set_state(module_state)
-            if seq_no > 0:
-                self._weights_seq_no = seq_no
-        if NUM_ENV_STEPS_SAMPLED_LIFETIME in state:
-            self.num_env_steps_sampled_lifetime = state[NUM_ENV_STEPS_SAMPLED_LIFETIME]
-
-    @override(Checkpointable)
-    def get_ctor_args_and_kwargs(self) -> tuple[tuple, dict[str, Any]]:
-        return (), {"config": self.config}
-
-    @override(Checkpointable)
-    def get_checkpointable_components(self) -> list[tuple[str, Any]]:
-        return [(COMPONENT_RL_MODULE, self.module)]
-
-    @override(EnvRunner)
-    def stop(self) -> None:
-        if self.env is not None:
-            self.env.close()

@@ -46,7 +46,10 @@ def test_unrecognized_option_of_list(capsys):
 
 def test_unknown_oracles_action(capsys):
     code, message = run(["oracles", "delete"], capsys)
-    assert code == 2 and "invalid choice: 'delete' (choose from 'train')" in message
+    assert (
+        code == 2
+        and "invalid choice: 'delete' (choose from 'train', 'tune')" in message
+    )
 
 
 def test_tuned_example_option_errors_name_the_option(capsys):

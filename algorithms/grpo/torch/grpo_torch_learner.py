@@ -72,7 +72,7 @@ class GRPOTorchLearner(TorchLearner):
     def configure_optimizers_for_module(
         self, module_id: ModuleID, config: Any = None
     ) -> None:
-        module = self._module[module_id].unwrapped()
+        module = self.module[module_id].unwrapped()
         params = list(module.trainable_named_parameters().values())
         if not params:
             raise ValueError("the GRPO module has no trainable parameters")
@@ -89,7 +89,7 @@ class GRPOTorchLearner(TorchLearner):
     def reference_log_probs(
         self, module_id: ModuleID, batch: dict[str, Any]
     ) -> torch.Tensor:
-        module = self._module[module_id].unwrapped()
+        module = self.module[module_id].unwrapped()
         if self._reference is None:
             context = module.lm.disable_adapter()
             lm = module.lm
