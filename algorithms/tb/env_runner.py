@@ -244,3 +244,29 @@ class TBEnvRunner(ModuleSyncedEnvRunner):
         self.metrics.log_value(
             EPISODE_LEN_MEAN, float(batch[TRAJ_LEN].mean()), window=1
         )
+
+    def exact_metrics(self) -> dict[str, float] | None:
+        """Exact L1 between the learned sampler and R(x)/Z, and |log Z - log Z*|.
+
+        Computed over the whole DAG (no sampling); None if the env has no exact
+        distribution.
+        """
+        unwrapped = self.env.unwrapped
+        if not hasattr(unwrapped, "exact_distribution"):
+            return None
+        if self._exact is None:
+            self._exact = unwrapped.exact_distribution()
+        obs = map_arrays(
+            lambda a: torch.from_numpy(a).to(self.torch_device),
+            self._exact.observations,
+        )
+        log_pf = self.module.forward_log_probs(obs).double().cpu().numpy()
+        sampler_probs = self._exact.sampler_probs(log_pf)
+        log_z = float(self.module.log_z.detach().cpu())
+        return {
+            "l1_distance": float(
+                np.abs(sampler_probs - self._exact.target_probs).sum()
+            ),
+            "log_z_error": abs(log_z - self._exact.log_z),
+            "log_z_true": self._exact.log_z,
+        }
