@@ -37,6 +37,11 @@ class ModuleSyncedEnvRunner(EnvRunner, Checkpointable):
         self._weights_seq_no = 0
 
     @override(EnvRunner)
+    def assert_healthy(self) -> None:
+        assert getattr(self, "env", None) is not None, "env runner has no env"
+        assert getattr(self, "module", None) is not None, "env runner has no module"
+
+    @override(EnvRunner)
     def stop(self) -> None:
         if getattr(self, "env", None) is not None and hasattr(self.env, "close"):
             self.env.close()

@@ -110,10 +110,6 @@ class GRPOEnvRunner(ModuleSyncedEnvRunner):
         self.module = spec.build().to(self._device)
 
     @override(EnvRunner)
-    def assert_healthy(self) -> None:
-        assert self.env is not None and self.module is not None
-
-    @override(EnvRunner)
     def get_spaces(self) -> dict[str, tuple[gym.Space, gym.Space]]:
         spaces = (self.env.observation_space, self.env.action_space)
         return {DEFAULT_MODULE_ID: spaces}

@@ -114,10 +114,6 @@ class MAPPOEnvRunner(ModuleSyncedEnvRunner):
         self.module = spec.build().to(self._device)
 
     @override(EnvRunner)
-    def assert_healthy(self) -> None:
-        assert self.env is not None and self.module is not None
-
-    @override(EnvRunner)
     def get_spaces(self) -> dict[str, tuple[gym.Space, gym.Space]]:
         single = (self.env.single_observation_space, self.env.single_action_space)
         return {

@@ -123,10 +123,6 @@ class TBEnvRunner(ModuleSyncedEnvRunner):
         self.module = spec.build().to(self.torch_device)
 
     @override(EnvRunner)
-    def assert_healthy(self) -> None:
-        assert self.env is not None and self.module is not None
-
-    @override(EnvRunner)
     def get_spaces(self) -> dict[str, tuple[gym.Space, gym.Space]]:
         single = (self.env.single_observation_space, self.env.single_action_space)
         return {
