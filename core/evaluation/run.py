@@ -72,11 +72,16 @@ def history_mahalanobis(scenario: str, horizon: int = 12) -> np.ndarray:
 
 def risk_metrics(run: MethodRun, scenario: str) -> dict[str, float]:
     """:data:`RISK_METRICS` of a method's evaluation paths."""
+    return path_risk_metrics(run.paths.states, scenario)
+
+
+def path_risk_metrics(states: np.ndarray, scenario: str) -> dict[str, float]:
+    """:data:`RISK_METRICS` of ``[N, H + 1, d]`` paths of a real scenario."""
     from gridmarket.envs.grid_market.scenarios import get_oracle, path_plausibility
 
     ebm = get_oracle(scenario, "ebm")
-    terminal = run.paths.states[:, -1].astype(np.float64)
-    states = run.paths.states.astype(np.float64)
+    states = np.asarray(states, dtype=np.float64)
+    terminal = states[:, -1]
     return {
         "ebm_tail_prob_20": float(ebm.tail_probability(terminal, -20.0).mean()),
         "ebm_es_5": float(ebm.expected_shortfall(terminal, 0.05).mean()),

@@ -75,6 +75,10 @@ def test_main_job_summarizes_the_stress_paths_it_found(tmp_path):
     )
     assert "Stress paths: 128 sampled from" in out.stdout
     assert "distinct severe modes" in out.stdout
+    assert "point oracle predicted mean return" in out.stdout
+    assert (
+        "EBM at the paths' ends (mean): P(12-month S&P 500 return < -20%)" in out.stdout
+    )
     charts = list(
         (tmp_path / "ray_results").glob("grid_market_tb_*/*/stress_paths/fan_chart.png")
     )

@@ -26,3 +26,21 @@ def test_replay_ratio_can_be_overridden():
     assert config.replay_batch_size == 2 * config.batch_size
     with pytest.raises(ValueError, match="replay_batch_size"):
         build_config(env_config("gfc-2007"), replay_per_fresh=-1).validate()
+
+
+def test_as_test_needs_a_measured_threshold_for_the_reward():
+    from gridmarket.tuned_examples.grid_market_tb import (
+        EXPECTED_LOG_REWARD,
+        success_metric,
+    )
+
+    ebm = success_metric(
+        env_config("gfc-2007", oracle="ebm", reward="tail_prob", plausibility_weight=1),
+        as_test=True,
+    )
+    assert ebm.threshold == EXPECTED_LOG_REWARD[("gfc-2007", "ebm", "tail_prob", 1.0)]
+    assert success_metric(env_config("gfc-2007"), as_test=True).threshold == 0.6
+    unmeasured = env_config("dotcom-2001", oracle="ebm", reward="tail_prob")
+    with pytest.raises(SystemExit, match="no measured log_reward_mean threshold"):
+        success_metric(unmeasured, as_test=True)
+    assert not success_metric(unmeasured, as_test=False).reached(1e9)
