@@ -191,7 +191,7 @@ def ship_best(
         "trials": len(results),
         "trials_reported": len(finished),
         "seed": args.seed,
-        "best_trial": str(best.path),
+        "best_trial": Path(best.path).name,  # the trial folder, machine-independent
         "best_val_crps": float(history[METRIC].min()),
         "best_config": {k: best.config[k] for k in SEARCHED},
         "epochs": f"the best report's epoch ({epochs}) of the best trial",

@@ -87,6 +87,8 @@ def test_tiny_sweep_ships_the_best_trial_and_logs_every_trial(ray_session, tmp_p
     }
     trial_dirs = list((tmp_path / "ray" / "ebm-trials" / "dotcom-2001-spx").glob("*"))
     assert len(trial_dirs) == 3
+    # the card names the best trial's folder, not a path on the tuning machine
+    assert "/" not in selection["best_trial"] and str(tmp_path) not in str(selection)
     results = json.loads((trial_dirs[0] / "results.json").read_text())
     assert results["test"]["nll"] > 0 and len(results["validation"]["folds"]) == 3
 
