@@ -66,13 +66,20 @@ def load_tokenizer(identity: ModelIdentity) -> Any:
 
 def load_causal_lm(identity: ModelIdentity, dtype: str = "float32") -> torch.nn.Module:
     """The pretrained causal LM, with dropout off (GRPO's ratios need a
-    deterministic forward)."""
+    deterministic forward). A GGUF checkpoint is unpacked into float weights."""
     from transformers import AutoModelForCausalLM
 
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+    kwargs = _load_kwargs(identity)
+    if identity.gguf_file:
+        from transformers import GgufConfig
+
+        # A plain dense model: trainable, and `save_pretrained` can write it (a
+        # model left marked as GGUF-quantized refuses to be saved).
+        kwargs["quantization_config"] = GgufConfig(dequantize=True)
     model = AutoModelForCausalLM.from_pretrained(
-        identity.model, dtype=DTYPES[dtype], **_load_kwargs(identity)
+        identity.model, dtype=DTYPES[dtype], **kwargs
     )
     model.eval()
     return model
