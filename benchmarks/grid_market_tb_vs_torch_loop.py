@@ -139,6 +139,7 @@ def gridmarket_tb(seconds: float, replay: bool) -> tuple[float, float]:
 
     if not ray.is_initialized():
         ray.init(
+            address="local",  # never join another Ray cluster running on this machine
             num_cpus=1,
             include_dashboard=False,
             log_to_driver=False,

@@ -63,6 +63,7 @@ def run_ours(model: str, setting: dict, steps: int, warmup: int) -> dict:
     from gridmarket.algorithms.grpo import GRPOConfig
 
     ray.init(
+        address="local",  # never join another Ray cluster running on this machine
         num_cpus=2,
         object_store_memory=100 * 1024**2,
         include_dashboard=False,

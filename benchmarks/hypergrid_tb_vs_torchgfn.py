@@ -123,6 +123,7 @@ def run_gridmarket(
 
     if not ray.is_initialized():
         ray.init(
+            address="local",  # never join another Ray cluster running on this machine
             num_cpus=1,
             include_dashboard=False,
             log_to_driver=False,

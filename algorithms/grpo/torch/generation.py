@@ -56,6 +56,7 @@ def sample_completions(
         attention_mask=attention,
         position_ids=position_ids_from_mask(attention),
         use_cache=True,
+        logits_to_keep=1,  # the LM head runs on the last prompt position only
     )
     cache, logits = out.past_key_values, out.logits[:, -1, :]  # [B, V]
     next_position = attention.sum(dim=-1, keepdim=True)  # [B, 1]
@@ -105,13 +106,14 @@ def completion_log_probs(
     (0 where ``completion_mask`` is 0). Differentiable."""
     input_ids = torch.cat([prompt_ids, completion_ids], dim=1)  # [B, L + T]
     mask = torch.cat([prompt_mask, completion_mask], dim=1).long()
+    steps = completion_ids.shape[1]
     logits = model(
         input_ids=input_ids,
         attention_mask=mask,
         position_ids=position_ids_from_mask(mask),
         use_cache=False,
-    ).logits  # [B, L + T, V]
-    length = prompt_ids.shape[1]
-    scores = logits[:, length - 1 : -1, :].float() / temperature  # [B, T, V]
+        logits_to_keep=steps + 1,  # no [B, L, V] logits for the prompt's positions
+    ).logits  # [B, T + 1, V]: positions L - 1 .. L + T - 1
+    scores = logits[:, :-1, :].float() / temperature  # [B, T, V]
     logp = torch.log_softmax(scores, dim=-1).gather(-1, completion_ids[..., None])
     return logp[..., 0] * completion_mask.to(logp.dtype)
