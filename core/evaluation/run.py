@@ -70,11 +70,6 @@ def history_mahalanobis(scenario: str, horizon: int = 12) -> np.ndarray:
     return path_mahalanobis_rms(windows, path_plausibility(scenario))
 
 
-def risk_metrics(run: MethodRun, scenario: str) -> dict[str, float]:
-    """:data:`RISK_METRICS` of a method's evaluation paths."""
-    return path_risk_metrics(run.paths.states, scenario)
-
-
 def path_risk_metrics(states: np.ndarray, scenario: str) -> dict[str, float]:
     """:data:`RISK_METRICS` of ``[N, H + 1, d]`` paths of a real scenario."""
     from gridmarket.envs.grid_market.scenarios import get_oracle, path_plausibility
@@ -163,7 +158,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
             if args.scenario == "synthetic-modes":
                 metrics.update(synthetic_metrics(run, oracle))
             else:
-                metrics.update(risk_metrics(run, args.scenario))
+                metrics.update(path_risk_metrics(run.paths.states, args.scenario))
             row = {
                 "method": method,
                 "seed": seed,
