@@ -145,11 +145,11 @@ def step(
     rng: np.random.Generator,
 ) -> tuple[State, StepResult]:
     """Advance one step. ``state`` is not modified; ``rng`` advances."""
-    s = state.copy()
+    s = state.fork()  # stages replace arrays; only in-place ones are copied
     s.t += 1
-    acting = s.alive.copy()
+    acting = s.alive
     actions = check_actions(actions, net.num_banks) * acting[:, None]
-    equity_start = s.book_equity.copy()
+    equity_start = s.book_equity  # replaced below, never written into
     distress = metrics.distress(
         s.book_equity, net.initial_equity, s.alive, net.inverse_initial_equity
     )

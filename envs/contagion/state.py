@@ -157,6 +157,16 @@ class State:
         )
         return clone
 
+    def fork(self) -> State:
+        """A copy sharing every array that ``core.step`` replaces rather than
+        writes into: only the arrays it updates in place (the settlement
+        pipeline) are copied. Cheap, and ``self`` stays as it was after a step."""
+        clone = object.__new__(State)
+        clone.__dict__.update(self.__dict__)
+        clone.receivable = self.receivable.copy()
+        clone.escrow_units = self.escrow_units.copy()
+        return clone
+
 
 def state_equal(a: State, b: State) -> bool:
     """True when every field of two states is exactly equal."""
