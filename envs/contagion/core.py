@@ -54,7 +54,12 @@ from gridmarket.envs.contagion.market import (
 from gridmarket.envs.contagion.observation import risk_weights
 from gridmarket.envs.contagion.params import ContagionParams
 from gridmarket.envs.contagion.resolution import resolve_defaults
-from gridmarket.envs.contagion.scenarios import ScenarioParams, Shock, draw_shock
+from gridmarket.envs.contagion.scenarios import (
+    ScenarioParams,
+    Shock,
+    draw_shock,
+    run_active,
+)
 from gridmarket.envs.contagion.state import Network, State
 
 ACTION_NAMES = ("lend", "hoard", "sell", "borrow")
@@ -150,9 +155,12 @@ def step(
     acting = s.alive
     actions = check_actions(actions, net.num_banks) * acting[:, None]
     equity_start = s.book_equity  # replaced below, never written into
-    distress = metrics.distress(
-        s.book_equity, net.initial_equity, s.alive, net.inverse_initial_equity
-    )
+    if run_active(scenario, s.t):  # distress only moves deposits during a run
+        distress = metrics.distress(
+            s.book_equity, net.initial_equity, s.alive, net.inverse_initial_equity
+        )
+    else:
+        distress = np.zeros(net.num_banks)
     shock = draw_shock(scenario, s.t, distress, net.initial_assets, rng)
     failing, pnl = _apply_shock(net, s, shock, params)
     active = s.alive & ~failing
@@ -172,11 +180,17 @@ def step(
         net, s, params, failing
     )
     s.book_equity = s.book_equity + pnl + margin_pnl
-    clearing, resolution_pnl, new = resolve_defaults(net, s, params.banking, failing)
-    s.book_equity = s.book_equity + resolution_pnl
-    equity = accounts.bank_equity(net, s)
-    _deleveraging_orders(net, s, params, top_up_short, equity)
-    rewards = _rewards(net, s, params, equity_start, acting, new, equity)
+    sheet = _balance_sheet(net, s)
+    clearing, resolution_pnl, new = resolve_defaults(
+        net, s, params.banking, failing, sheet[0]
+    )
+    if new.any():  # (otherwise resolution moved nothing: the sheet still holds)
+        s.book_equity = s.book_equity + resolution_pnl
+        sheet = _balance_sheet(net, s)
+    external, claims, liabilities, incoming = sheet
+    equity = external + claims - liabilities  # accounts.bank_equity
+    _deleveraging_orders(net, s, params, top_up_short, equity, claims, incoming)
+    rewards = _rewards(net, s, params, equity_start, acting, new, equity, liabilities)
     result = StepResult(
         rewards=rewards,
         newly_defaulted=new,
@@ -190,6 +204,20 @@ def step(
         after=(net, s, equity),
     )
     return s, result
+
+
+def _balance_sheet(
+    net: Network, s: State
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(external assets, interbank claims, total liabilities, receivables)``
+    ``[n]`` each, summed exactly as ``accounts`` sums them."""
+    incoming = s.receivable.sum(axis=0)
+    external = s.cash + s.units @ s.prices + s.initial_margin + s.default_fund
+    external += incoming
+    n = net.num_banks
+    claims = np.bincount(net.creditors, weights=s.interbank, minlength=n)
+    owed = np.bincount(net.debtors, weights=s.interbank, minlength=n)
+    return external, claims, owed + s.external_liabilities, incoming
 
 
 def _apply_shock(
@@ -208,12 +236,13 @@ def _apply_shock(
     s.external_liabilities = s.external_liabilities + placed - paid
     s.outside_cash += float(paid.sum() - placed.sum())
     failing = wanted - paid > PAYMENT_TOLERANCE * np.maximum(wanted, 1.0)
-    lost = np.where(s.alive, shock.writeoff, 0.0) * s.units[:, 1]
-    s.units = s.units.copy()
-    s.units[:, 1] -= lost
+    if shock.writeoff.any():  # (a zero write-off would change no number)
+        lost = np.where(s.alive, shock.writeoff, 0.0) * s.units[:, 1]
+        s.units = s.units.copy()
+        s.units[:, 1] -= lost
+        s.outside_units = s.outside_units + np.array([0.0, lost.sum()])
+        pnl -= lost * s.prices[1]
     s.pending = np.minimum(s.pending, s.units)
-    s.outside_units = s.outside_units + np.array([0.0, lost.sum()])
-    pnl -= lost * s.prices[1]
     return failing, pnl
 
 
@@ -266,10 +295,12 @@ def _deleveraging_orders(
     params: ContagionParams,
     top_up_short: np.ndarray,
     equity: np.ndarray,
+    claims: np.ndarray,
+    incoming: np.ndarray,
 ) -> None:
     """Stage 7: the forced sales each surviving bank must place next step."""
     banking = params.banking
-    rwa = accounts.risk_weighted_assets(net, s, risk_weights(params))
+    rwa = accounts.risk_weighted_assets(net, s, risk_weights(params), claims)
     capital = capital_shortfall_sale(
         equity,
         rwa,
@@ -278,7 +309,6 @@ def _deleveraging_orders(
         banking.target_capital_ratio,
     )
     reserve = banking.reserve_ratio * s.external_liabilities
-    incoming = s.receivable.sum(axis=0)
     short = (s.cash < reserve) | (top_up_short > 0)
     liquid = np.where(
         short,
@@ -297,6 +327,7 @@ def _rewards(
     acting: np.ndarray,
     new: np.ndarray,
     equity: np.ndarray,
+    liabilities: np.ndarray,
 ) -> np.ndarray:
     """``profit + μ·liquidity − α_d·default − λ·stress`` for banks alive at the start."""
     spec = params.reward
@@ -304,7 +335,7 @@ def _rewards(
     liquidity = metrics.liquidity_ratio(
         s.cash,
         s.units[:, 0] * s.prices[0],
-        accounts.total_liabilities(net, s),
+        liabilities,
         params.banking.liquidity_runoff,
     )
     stress = metrics.stress_index(equity, net.initial_equity)

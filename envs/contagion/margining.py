@@ -54,17 +54,20 @@ def margin_stage(
         s.ccp_sitg,
         params.ccp.assessment_cap,
     )
-    survivor_loss = np.where(survivors, s.default_fund - fall.default_fund, 0.0)
-    s.initial_margin, s.default_fund, s.ccp_sitg = (
-        fall.initial_margin,
-        fall.default_fund,
-        fall.sitg_left,
-    )
-    s.cash = s.cash - fall.assessed
-    s.ccp_cash = s.ccp_cash + np.bincount(
-        net.ccp_of, weights=fall.assessed, minlength=num_ccps
-    )
-    pnl = vm + fall.written_off - survivor_loss - fall.assessed
+    if vm_failed.any():
+        survivor_loss = np.where(survivors, s.default_fund - fall.default_fund, 0.0)
+        s.initial_margin, s.default_fund, s.ccp_sitg = (
+            fall.initial_margin,
+            fall.default_fund,
+            fall.sitg_left,
+        )
+        s.cash = s.cash - fall.assessed
+        s.ccp_cash = s.ccp_cash + np.bincount(
+            net.ccp_of, weights=fall.assessed, minlength=num_ccps
+        )
+        pnl = vm + fall.written_off - survivor_loss - fall.assessed
+    else:  # no default: the waterfall moved nothing (+ 0.0 as in the sum above)
+        pnl = vm + 0.0
     top_up_short = top_up(net, s, params, survivors, price)
     return pnl, vm, vm_outside, fall, top_up_short
 
@@ -104,18 +107,18 @@ def top_up(
         ccp.contributions(fund_total, margin_required, net.ccp_of, members),
         s.default_fund,
     )
-    unmet = np.zeros(net.num_banks)
-    for field, required in (
-        ("initial_margin", margin_required),
-        ("default_fund", fund_required),
-    ):
-        posted = getattr(s, field)
-        call = required - posted
-        moved = np.where(call > 0, np.minimum(call, s.cash), call)
-        unmet += call - moved
-        setattr(s, field, posted + moved)
-        s.cash = s.cash - moved
-        s.ccp_cash = s.ccp_cash + np.bincount(
-            net.ccp_of, weights=moved, minlength=s.ccp_cash.shape[0]
-        )
+    num_ccps = s.ccp_cash.shape[0]
+    # initial margin first, then the fund, each paid from what cash is left
+    call = margin_required - s.initial_margin
+    moved = np.where(call > 0, np.minimum(call, s.cash), call)
+    unmet = call - moved
+    s.initial_margin = s.initial_margin + moved
+    s.cash = s.cash - moved
+    s.ccp_cash = s.ccp_cash + np.bincount(net.ccp_of, weights=moved, minlength=num_ccps)
+    call = fund_required - s.default_fund
+    moved = np.where(call > 0, np.minimum(call, s.cash), call)
+    unmet += call - moved
+    s.default_fund = s.default_fund + moved
+    s.cash = s.cash - moved
+    s.ccp_cash = s.ccp_cash + np.bincount(net.ccp_of, weights=moved, minlength=num_ccps)
     return unmet

@@ -39,7 +39,8 @@ def stress_index(equity: np.ndarray, initial_equity: np.ndarray) -> float:
     total = float(initial_equity.sum())
     if total <= 0:
         return 0.0
-    return float(np.clip(1.0 - np.maximum(equity, 0.0).sum() / total, 0.0, 1.0))
+    lost = float(1.0 - np.maximum(equity, 0.0).sum() / total)
+    return min(max(lost, 0.0), 1.0)
 
 
 def systemic_loss(initial_equity: np.ndarray, equity: np.ndarray) -> float:
@@ -67,7 +68,7 @@ def liquidity_ratio(
         out=np.ones_like(cash),
         where=stressed_outflow > 0,
     )
-    return np.clip(ratio, 0.0, 1.0)
+    return np.minimum(np.maximum(ratio, 0.0), 1.0)  # np.clip, without its wrapper
 
 
 def liquidity_index(

@@ -28,13 +28,22 @@ from gridmarket.envs.contagion.state import Network, State
 
 
 def resolve_defaults(
-    net: Network, s: State, banking: BankingParams, failing: np.ndarray
+    net: Network,
+    s: State,
+    banking: BankingParams,
+    failing: np.ndarray,
+    external_assets: np.ndarray | None = None,
 ) -> tuple[ClearingResult, np.ndarray, np.ndarray]:
-    """Clear, then wind up defaulted banks in place. ``(clearing, pnl, newly dead)``."""
+    """Clear, then wind up defaulted banks in place. ``(clearing, pnl, newly dead)``.
+
+    ``external_assets``, when given, is ``accounts.external_assets(s)`` precomputed.
+    """
     n = net.num_banks
     debtors, creditors = net.sink_edges
     amounts = np.concatenate([s.interbank, s.external_liabilities])
-    external = np.append(accounts.external_assets(s), 0.0)
+    if external_assets is None:
+        external_assets = accounts.external_assets(s)
+    external = np.append(external_assets, 0.0)
     forced = np.append(failing & s.alive, False)
     clearing = clear_edges(
         n + 1,

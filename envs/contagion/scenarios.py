@@ -124,6 +124,11 @@ class Shock:
     writeoff: np.ndarray
 
 
+def run_active(scenario: ScenarioParams, t: int) -> bool:
+    """Whether step ``t`` (1-based) is in the scenario's bank run."""
+    return scenario.run_start <= t <= scenario.run_end and scenario.run_start >= 0
+
+
 def draw_shock(
     scenario: ScenarioParams,
     t: int,
@@ -146,10 +151,12 @@ def draw_shock(
             -np.array([scenario.crash_liquid, scenario.crash_illiquid])
         )
     withdrawal = scenario.deposit_noise * rng.standard_normal(n)
-    if scenario.run_start <= t <= scenario.run_end and scenario.run_start >= 0:
+    if run_active(scenario, t):
         withdrawal += scenario.run_rate + scenario.run_sensitivity * distress
     writeoff = np.zeros(n)
     if t == scenario.writeoff_step and scenario.writeoff_banks > 0:
         largest = np.argsort(-assets, kind="stable")[: scenario.writeoff_banks]
         writeoff[largest] = scenario.writeoff_share
-    return Shock(np.exp(log_factor), np.clip(withdrawal, -0.5, 0.9), writeoff)
+    # minimum(maximum()) is np.clip without its Python wrapper (same numbers)
+    withdrawal = np.minimum(np.maximum(withdrawal, -0.5), 0.9)
+    return Shock(np.exp(log_factor), withdrawal, writeoff)
