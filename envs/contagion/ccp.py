@@ -68,10 +68,7 @@ def contributions(
     """Each member's share of its CCP's fund, pro rata to initial margin ``[n]``."""
     weights = np.where(members, margin, 0.0)
     totals = np.bincount(ccp_of, weights=weights, minlength=fund.shape[0])
-    share = np.divide(
-        weights, totals[ccp_of], out=np.zeros_like(weights), where=totals[ccp_of] > 0
-    )
-    return fund[ccp_of] * share
+    return fund[ccp_of] * _pro_rata(weights, totals, ccp_of)
 
 
 def variation_margin(
@@ -143,11 +140,11 @@ def default_waterfall(
     uncovered. Survivors' initial margin is never touched.
     """
     num_ccps = sitg.shape[0]
-    if not defaulters.any():
+    if not np.count_nonzero(defaulters):
         zero = np.zeros(num_ccps)
         return Waterfall(
             zero, zero, zero, zero, zero, zero, zero, margin, fund,
-            np.zeros_like(margin), np.zeros_like(margin), sitg,
+            np.zeros(margin.shape), np.zeros(margin.shape), sitg,
         )  # fmt: skip
     loss = np.where(defaulters, loss, 0.0)
     from_margin = np.minimum(loss, margin)
@@ -188,4 +185,4 @@ def _pro_rata(
     weights: np.ndarray, totals: np.ndarray, ccp_of: np.ndarray
 ) -> np.ndarray:
     total = totals[ccp_of]
-    return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
+    return np.divide(weights, total, out=np.zeros(weights.shape), where=total > 0)

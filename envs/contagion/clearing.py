@@ -89,7 +89,7 @@ def clear_edges(
     # the nominal amounts themselves. Most steps end here, with no default.
     inflow = np.bincount(creditors, weights=amounts, minlength=n)
     short = _short(nominal, external, inflow, alpha, beta, forced)
-    if not short.any():
+    if not np.count_nonzero(short):
         no_default = np.full(n, -1, dtype=np.int64)
         return ClearingResult(nominal.copy(), short, nominal, no_default, 0)
     safe_nominal = np.where(nominal > 0, nominal, 1.0)
@@ -99,7 +99,7 @@ def clear_edges(
     rounds = 0
     for round_number in range(1, n + 2):
         new = short & ~defaulted
-        if not new.any():
+        if not np.count_nonzero(new):
             break
         rounds = round_number
         defaulted |= new
@@ -125,7 +125,7 @@ def _short(
     """Nodes whose resources fall short of their nominal liabilities; ``forced``
     nodes count their resources at liquidation value (``α e + β inflow``)."""
     resources = external + inflow
-    if forced is not None and forced.any():
+    if forced is not None and np.count_nonzero(forced):
         resources = np.where(forced, alpha * external + beta * inflow, resources)
     return nominal - resources > DEFAULT_TOLERANCE * np.maximum(nominal, resources)
 

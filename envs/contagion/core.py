@@ -184,7 +184,9 @@ def step(
     clearing, resolution_pnl, new = resolve_defaults(
         net, s, params.banking, failing, sheet[0]
     )
-    if new.any():  # (otherwise resolution moved nothing: the sheet still holds)
+    if np.count_nonzero(
+        new
+    ):  # (otherwise resolution moved nothing: the sheet still holds)
         s.book_equity = s.book_equity + resolution_pnl
         sheet = _balance_sheet(net, s)
     external, claims, liabilities, incoming = sheet
@@ -236,7 +238,7 @@ def _apply_shock(
     s.external_liabilities = s.external_liabilities + placed - paid
     s.outside_cash += float(paid.sum() - placed.sum())
     failing = wanted - paid > PAYMENT_TOLERANCE * np.maximum(wanted, 1.0)
-    if shock.writeoff.any():  # (a zero write-off would change no number)
+    if np.count_nonzero(shock.writeoff):  # (a zero write-off would change no number)
         lost = np.where(s.alive, shock.writeoff, 0.0) * s.units[:, 1]
         s.units = s.units.copy()
         s.units[:, 1] -= lost

@@ -232,7 +232,7 @@ class ContagionEnv(ParallelEnv):
         infos = {agent: {} for agent in agents}
         if truncated:
             self.agents = []
-        elif result.newly_defaulted.any():
+        elif np.count_nonzero(result.newly_defaulted):
             self._rows = np.flatnonzero(alive)
             self.agents = [self.possible_agents[i] for i in self._rows]
         return obs, rewards, terminations, truncations, infos

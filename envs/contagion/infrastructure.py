@@ -42,7 +42,7 @@ def execute_orders(
     )
     congestion = queued / capacity
     fill = np.divide(
-        capacity, queued, out=np.ones_like(queued), where=queued > capacity
+        capacity, queued, out=np.ones(queued.shape), where=queued > capacity
     )
     return pending * fill[exchange_of][:, None], congestion
 

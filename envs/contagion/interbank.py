@@ -51,13 +51,8 @@ def call_loans(
     """
     called = hoard_ratio[creditors] * interbank
     result = clear_edges(n, debtors, creditors, called, cash)
-    nominal = result.nominal
-    share = np.divide(
-        called,
-        nominal[debtors],
-        out=np.zeros_like(called),
-        where=nominal[debtors] > 0,
-    )
+    owed = result.nominal[debtors]
+    share = np.divide(called, owed, out=np.zeros(called.shape), where=owed > 0)
     repaid = np.minimum(share * result.payments[debtors], called)
     netting = multilateral_netting(n, debtors, creditors, repaid)
     return CallResult(
@@ -85,12 +80,12 @@ def match_loans(
     """
     wanted = demand[debtors]
     lender_total = np.bincount(creditors, weights=wanted, minlength=n)
+    total = lender_total[creditors]
     offer = supply[creditors] * np.divide(
-        wanted,
-        lender_total[creditors],
-        out=np.zeros_like(wanted),
-        where=lender_total[creditors] > 0,
+        wanted, total, out=np.zeros(wanted.shape), where=total > 0
     )
     offered = np.bincount(debtors, weights=offer, minlength=n)
-    scale = np.divide(demand, offered, out=np.ones_like(demand), where=offered > demand)
+    scale = np.divide(
+        demand, offered, out=np.ones(demand.shape), where=offered > demand
+    )
     return offer * scale[debtors]

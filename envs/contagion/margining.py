@@ -54,7 +54,7 @@ def margin_stage(
         s.ccp_sitg,
         params.ccp.assessment_cap,
     )
-    if vm_failed.any():
+    if np.count_nonzero(vm_failed):
         survivor_loss = np.where(survivors, s.default_fund - fall.default_fund, 0.0)
         s.initial_margin, s.default_fund, s.ccp_sitg = (
             fall.initial_margin,

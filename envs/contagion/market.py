@@ -71,7 +71,10 @@ def capital_shortfall_sale(
     the target unreachable: then everything is offered, capped by the caller).
     """
     ratio = np.divide(
-        equity, risk_weighted, out=np.full_like(equity, np.inf), where=risk_weighted > 0
+        equity,
+        risk_weighted,
+        out=np.full(equity.shape, np.inf),
+        where=risk_weighted > 0,
     )
     triggered = ratio < min_ratio
     target_rwa = np.maximum(equity, 0.0) / target_ratio

@@ -65,7 +65,7 @@ def liquidity_ratio(
     ratio = np.divide(
         cash + liquid_value,
         stressed_outflow,
-        out=np.ones_like(cash),
+        out=np.ones(cash.shape),
         where=stressed_outflow > 0,
     )
     return np.minimum(np.maximum(ratio, 0.0), 1.0)  # np.clip, without its wrapper

@@ -92,7 +92,7 @@ def _risk_weights(banking: BankingParams) -> np.ndarray:
 
 def _inverse(values: np.ndarray) -> np.ndarray:
     """``1 / values`` where ``values > 0``, else 0 (a ratio's safe multiplier)."""
-    out = np.zeros_like(values)
+    out = np.zeros(values.shape)
     np.divide(1.0, values, out=out, where=values > 0)
     return out
 

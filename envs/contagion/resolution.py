@@ -58,7 +58,7 @@ def resolve_defaults(
     # Failing banks are resolved even when their liquidation value covers their
     # debts (creditors are then paid in full and shareholders get the rest).
     new = (clearing.defaulted[:n] | failing) & s.alive
-    if not new.any():
+    if not np.count_nonzero(new):
         return clearing, np.zeros(n), new
     pnl = _wind_up(net, s, clearing, new, banking)
     s.alive = s.alive & ~new
@@ -109,12 +109,8 @@ def _wind_up(
     debtor_dead, creditor_dead = dead[net.debtors], dead[net.creditors]
     face = s.interbank
     nominal, payments = clearing.nominal[:n], clearing.payments[:n]
-    share = np.divide(
-        face,
-        nominal[net.debtors],
-        out=np.zeros_like(face),
-        where=nominal[net.debtors] > 0,
-    )
+    owed = nominal[net.debtors]
+    share = np.divide(face, owed, out=np.zeros(face.shape), where=owed > 0)
     flow = np.where(debtor_dead, share * payments[net.debtors], face)
     sold = ~debtor_dead & creditor_dead  # estate's claims on survivors, sold at β
     received = np.where(creditor_dead, beta * flow, flow)
