@@ -52,7 +52,7 @@ from gridmarket.envs.contagion.market import (
     sell_orders,
 )
 from gridmarket.envs.contagion.observation import risk_weights
-from gridmarket.envs.contagion.params import ContagionParams
+from gridmarket.envs.contagion.params import ContagionParams, MarketParams
 from gridmarket.envs.contagion.resolution import resolve_defaults
 from gridmarket.envs.contagion.scenarios import (
     ScenarioParams,
@@ -280,15 +280,21 @@ def _accrue_income(net: Network, s: State, params: ContagionParams) -> np.ndarra
     pnl = np.bincount(net.creditors, weights=interest, minlength=n) - np.bincount(
         net.debtors, weights=interest, minlength=n
     )
-    yields = (s.units * s.prices) @ np.array(
-        [market.yield_liquid, market.yield_illiquid]
-    )
+    yields = (s.units * s.prices) @ _yields(market)
     deposit_interest = banking.deposit_rate * s.external_liabilities
     paid = np.minimum(deposit_interest, s.cash + yields)
     s.cash = s.cash + yields - paid
     s.external_liabilities = s.external_liabilities + deposit_interest - paid
     s.outside_cash += float(paid.sum() - yields.sum())
     return pnl + yields - deposit_interest
+
+
+@functools.lru_cache(maxsize=64)
+def _yields(market: MarketParams) -> np.ndarray:
+    """``[2]`` yield of each security per step (cached, read-only)."""
+    yields = np.array([market.yield_liquid, market.yield_illiquid])
+    yields.setflags(write=False)
+    return yields
 
 
 def _deleveraging_orders(
@@ -341,13 +347,15 @@ def _rewards(
         params.banking.liquidity_runoff,
     )
     stress = metrics.stress_index(equity, net.initial_equity)
-    reward = (
-        profit
-        + spec.liquidity_weight * np.where(new, 0.0, liquidity)
-        - spec.default_penalty * new
-        - spec.systemic_weight * stress
-    )
-    return np.where(acting, reward, 0.0)
+    if np.count_nonzero(new):
+        profit = (
+            profit
+            + spec.liquidity_weight * np.where(new, 0.0, liquidity)
+            - spec.default_penalty * new
+        )
+    else:  # the same numbers without the default terms (they would add zeros)
+        profit = profit + spec.liquidity_weight * liquidity
+    return np.where(acting, profit - spec.systemic_weight * stress, 0.0)
 
 
 def step_metrics(

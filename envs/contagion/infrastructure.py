@@ -135,27 +135,23 @@ def route_trades(net: Network, state: State, params: ContagionParams) -> TradeRe
         exchange.congestion_surcharge,
         exchange.congestion_cap,
     )
-    pnl = (
-        executed @ (price - before) - fees + (state.units - executed) @ (after - before)
-    )
-    state.units = state.units - executed
+    kept = state.units - executed
+    pnl = executed @ (price - before) - fees + kept @ (after - before)
+    state.units = kept
     state.pending = state.pending - executed
     state.prices = after
     state.congestion = congestion
     num_ccps = state.ccp_cash.shape[0]
     state.outside_cash -= float(value.sum())
-    state.ccp_cash = state.ccp_cash + np.bincount(
-        net.ccp_of, weights=value - fees, minlength=num_ccps
-    )
+    proceeds = value - fees
+    to_ccp = np.bincount(net.ccp_of, weights=proceeds, minlength=num_ccps)
+    state.ccp_cash = state.ccp_cash + to_ccp
     state.exchange_cash = state.exchange_cash + np.bincount(
         net.exchange_of, weights=fees, minlength=net.num_exchanges
     )
-    proceeds = value - fees
     if exchange.settlement_delay == 0:
         state.cash = state.cash + proceeds
-        state.ccp_cash = state.ccp_cash - np.bincount(
-            net.ccp_of, weights=proceeds, minlength=num_ccps
-        )
+        state.ccp_cash = state.ccp_cash - to_ccp
         state.outside_units = state.outside_units + sold
         settled = settled + proceeds
     else:
@@ -174,8 +170,9 @@ def _settle_due(net: Network, state: State) -> np.ndarray:
         net.ccp_of, weights=due, minlength=state.ccp_cash.shape[0]
     )
     state.outside_units = state.outside_units + state.escrow_units[0]
-    state.receivable[:-1] = state.receivable[1:]
+    if state.receivable.shape[0] > 1:
+        state.receivable[:-1] = state.receivable[1:]
+        state.escrow_units[:-1] = state.escrow_units[1:]
     state.receivable[-1] = 0.0
-    state.escrow_units[:-1] = state.escrow_units[1:]
     state.escrow_units[-1] = 0.0
     return due

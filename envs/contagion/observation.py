@@ -67,7 +67,9 @@ def neighbour_distress(net: Network, h: np.ndarray) -> tuple[np.ndarray, np.ndar
         return mean, np.zeros(n)
     # reduceat over each bank's CSR row; isolated banks (no row) get 0
     reduced = np.maximum.reduceat(values, net.neighbour_starts)
-    return mean, np.where(net.degree > 0, reduced, 0.0)
+    if net.has_isolated:
+        reduced = np.where(net.degree > 0, reduced, 0.0)
+    return mean, reduced
 
 
 def risk_weights(params: ContagionParams) -> np.ndarray:
@@ -140,9 +142,11 @@ def observe(net: Network, s: State, params: ContagionParams) -> np.ndarray:
     rwa = value @ weights[:2] + weights[2] * claims + weights[3] * collateral
     out[12] = equity * _inverse(rwa)
     out[13] = (s.forced_liquid + s.forced_capital) * per_asset
-    _neighbour_rows(net, s, equity, claims, out)
-    _shared_rows(net, s, params, collateral + receivable, out)
-    out[1:14, ~s.alive] = 0.0
+    alive = np.count_nonzero(s.alive)
+    _neighbour_rows(net, s, equity, claims, out, alive < n)
+    _shared_rows(net, s, params, collateral + receivable, out, alive)
+    if alive < n:
+        out[1:14, ~s.alive] = 0.0
     np.maximum(out, _LOW_COLUMN, out=out)
     np.minimum(out, _HIGH_COLUMN, out=out)
     return out.T.astype(np.float32)
@@ -153,7 +157,12 @@ _HIGH_COLUMN = OBSERVATION_HIGH.astype(np.float64)[:, None]
 
 
 def _neighbour_rows(
-    net: Network, s: State, equity: np.ndarray, claims: np.ndarray, out: np.ndarray
+    net: Network,
+    s: State,
+    equity: np.ndarray,
+    claims: np.ndarray,
+    out: np.ndarray,
+    any_dead: bool,
 ) -> None:
     """Rows 14-17: mean and max neighbour distress, share of neighbours dead,
     distress weighted by the bank's claims on each counterparty."""
@@ -162,8 +171,13 @@ def _neighbour_rows(
         equity, net.initial_equity, s.alive, net.inverse_initial_equity
     )
     out[14], out[15] = neighbour_distress(net, h)
-    dead = ~s.alive[net.creditors]
-    out[16] = np.bincount(net.debtors, weights=dead, minlength=n) * net.inverse_degree
+    if any_dead:
+        dead = ~s.alive[net.creditors]
+        out[16] = (
+            np.bincount(net.debtors, weights=dead, minlength=n) * net.inverse_degree
+        )
+    else:
+        out[16] = 0.0
     exposure = np.bincount(
         net.creditors, weights=s.interbank * h[net.debtors], minlength=n
     )
@@ -171,13 +185,19 @@ def _neighbour_rows(
 
 
 def _shared_rows(
-    net: Network, s: State, params: ContagionParams, owed: np.ndarray, out: np.ndarray
+    net: Network,
+    s: State,
+    params: ContagionParams,
+    owed: np.ndarray,
+    out: np.ndarray,
+    alive: int,
 ) -> None:
-    """Rows 18-21 (market, the same for every bank) and 22-25 (infrastructure)."""
+    """Rows 18-21 (market, the same for every bank) and 22-25 (infrastructure);
+    ``alive`` is the number of banks alive."""
     out[18] = s.prices[0] / net.fundamental_price[0]
     out[19] = s.prices[1] / net.fundamental_price[1]
     out[20] = s.last_return
-    out[21] = 1.0 - np.count_nonzero(s.alive) / net.num_banks
+    out[21] = 1.0 - alive / net.num_banks
     num_ccps = s.ccp_cash.shape[0]
     ccp_owed = np.bincount(net.ccp_of, weights=owed, minlength=num_ccps)
     ccp_ratio = (s.ccp_cash - ccp_owed) * _inverse(ccp_owed)

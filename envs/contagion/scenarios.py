@@ -139,13 +139,15 @@ def draw_shock(
     """The scenario's shock at step ``t`` (1-based) given each bank's distress."""
     n = distress.shape[0]
     after_crash = 0 <= scenario.crash_step < t
-    noise = np.array(
-        [
-            scenario.price_noise_liquid,
-            scenario.post_crash_noise if after_crash else scenario.price_noise_illiquid,
-        ]
+    noise = (
+        scenario.price_noise_liquid,
+        scenario.post_crash_noise if after_crash else scenario.price_noise_illiquid,
     )
-    log_factor = noise * rng.standard_normal(2) - 0.5 * noise**2
+    # σ·z − σ²/2 per security, in Python floats (two numbers, no numpy calls)
+    draws = rng.standard_normal(2).tolist()
+    log_factor = np.array(
+        [s * z - 0.5 * (s * s) for s, z in zip(noise, draws, strict=True)]
+    )
     if t == scenario.crash_step:
         log_factor += np.log1p(
             -np.array([scenario.crash_liquid, scenario.crash_illiquid])

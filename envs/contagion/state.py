@@ -65,6 +65,11 @@ class Network:
         return np.diff(self.neighbour_ptr)
 
     @functools.cached_property
+    def has_isolated(self) -> bool:
+        """Whether some bank has no network neighbour."""
+        return bool((self.degree == 0).any())
+
+    @functools.cached_property
     def inverse_degree(self) -> np.ndarray:
         """``1 / degree`` (0 for isolated banks)."""
         degree = self.degree.astype(np.float64)
