@@ -225,12 +225,19 @@ class ContagionEnv(ParallelEnv):
         agents, rows = self.agents, self._rows
         obs = dict(zip(agents, self._obs[rows], strict=True))
         rewards = dict(zip(agents, result.rewards[rows].tolist(), strict=True))
-        terminations = dict(zip(agents, (~alive[rows]).tolist(), strict=True))
-        truncations = dict(zip(agents, (alive[rows] & truncated).tolist(), strict=True))
+        defaults = np.count_nonzero(result.newly_defaulted)
+        if defaults:
+            terminations = dict(zip(agents, (~alive[rows]).tolist(), strict=True))
+        else:  # every agent of this step is still alive
+            terminations = dict.fromkeys(agents, False)
+        if truncated:
+            truncations = dict(zip(agents, alive[rows].tolist(), strict=True))
+        else:
+            truncations = dict.fromkeys(agents, False)
         infos = {agent: {} for agent in agents}
         if truncated:
             self.agents = []
-        elif np.count_nonzero(result.newly_defaulted):
+        elif defaults:
             self._rows = np.flatnonzero(alive)
             self.agents = [self.possible_agents[i] for i in self._rows]
         return obs, rewards, terminations, truncations, infos

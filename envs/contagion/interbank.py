@@ -53,7 +53,9 @@ def call_loans(
     result = clear_edges(n, debtors, creditors, called, cash)
     owed = result.nominal[debtors]
     share = np.divide(called, owed, out=np.zeros(called.shape), where=owed > 0)
-    repaid = np.minimum(share * result.payments[debtors], called)
+    # without a default every debtor pays its nominal (payments == nominal)
+    paid = owed if result.rounds == 0 else result.payments[debtors]
+    repaid = np.minimum(share * paid, called)
     netting = multilateral_netting(n, debtors, creditors, repaid)
     return CallResult(
         interbank=interbank - repaid,

@@ -43,8 +43,10 @@ def resolve_defaults(
     amounts = np.concatenate([s.interbank, s.external_liabilities])
     if external_assets is None:
         external_assets = accounts.external_assets(s)
-    external = np.append(external_assets, 0.0)
-    forced = np.append(failing & s.alive, False)
+    # the depositor sink node n has no external assets and is never forced
+    external, forced = np.zeros(n + 1), np.zeros(n + 1, dtype=bool)
+    external[:n] = external_assets
+    np.logical_and(failing, s.alive, out=forced[:n])
     clearing = clear_edges(
         n + 1,
         debtors,
