@@ -100,18 +100,11 @@ def system_equity(net: Network, state: State) -> float:
     )
 
 
-def risk_weighted_assets(
-    net: Network,
-    state: State,
-    weights: np.ndarray,
-    claims: np.ndarray | None = None,
-) -> np.ndarray:
-    """``weights`` = (liquid, illiquid, interbank, collateral) risk weights;
-    ``claims``, when given, are ``interbank_claims(net, state)`` precomputed."""
+def risk_weighted_assets(net: Network, state: State, weights: np.ndarray) -> np.ndarray:
+    """``weights`` = (liquid, illiquid, interbank, collateral) risk weights."""
     values = state.units * state.prices
-    claims = interbank_claims(net, state) if claims is None else claims
     return (
         values @ weights[:2]
-        + weights[2] * claims
+        + weights[2] * interbank_claims(net, state)
         + weights[3] * (state.initial_margin + state.default_fund)
     )

@@ -51,7 +51,7 @@ from gridmarket.envs.contagion.market import (
     liquidity_shortfall_sale,
     sell_orders,
 )
-from gridmarket.envs.contagion.observation import risk_weights
+from gridmarket.envs.contagion.observation import Ledger, ledger
 from gridmarket.envs.contagion.params import ContagionParams, MarketParams
 from gridmarket.envs.contagion.resolution import resolve_defaults
 from gridmarket.envs.contagion.scenarios import (
@@ -91,6 +91,7 @@ class StepResult:
     clearing: ClearingResult
     netting: Netting
     after: tuple[Network, State, np.ndarray] = field(repr=False, compare=False)
+    ledger: Ledger | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def metrics(self) -> dict[str, float]:
@@ -189,9 +190,10 @@ def step(
     ):  # (otherwise resolution moved nothing: the sheet still holds)
         s.book_equity = s.book_equity + resolution_pnl
         sheet = _balance_sheet(net, s)
-    external, claims, liabilities, incoming = sheet
+    external, claims, owed, liabilities, incoming = sheet
     equity = external + claims - liabilities  # accounts.bank_equity
-    _deleveraging_orders(net, s, params, top_up_short, equity, claims, incoming)
+    sums = ledger(net, s, params, claims, owed, incoming)  # what observe reads
+    _deleveraging_orders(net, s, params, top_up_short, equity, sums.rwa, incoming)
     rewards = _rewards(net, s, params, equity_start, acting, new, equity, liabilities)
     result = StepResult(
         rewards=rewards,
@@ -204,22 +206,23 @@ def step(
         clearing=clearing,
         netting=netting,
         after=(net, s, equity),
+        ledger=sums,
     )
     return s, result
 
 
 def _balance_sheet(
     net: Network, s: State
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(external assets, interbank claims, total liabilities, receivables)``
-    ``[n]`` each, summed exactly as ``accounts`` sums them."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(external assets, interbank claims, interbank debts, total liabilities,
+    receivables)`` ``[n]`` each, summed exactly as ``accounts`` sums them."""
     incoming = s.receivable.sum(axis=0)
     external = s.cash + s.units @ s.prices + s.initial_margin + s.default_fund
     external += incoming
     n = net.num_banks
     claims = np.bincount(net.creditors, weights=s.interbank, minlength=n)
     owed = np.bincount(net.debtors, weights=s.interbank, minlength=n)
-    return external, claims, owed + s.external_liabilities, incoming
+    return external, claims, owed, owed + s.external_liabilities, incoming
 
 
 def _apply_shock(
@@ -303,12 +306,12 @@ def _deleveraging_orders(
     params: ContagionParams,
     top_up_short: np.ndarray,
     equity: np.ndarray,
-    claims: np.ndarray,
+    rwa: np.ndarray,
     incoming: np.ndarray,
 ) -> None:
-    """Stage 7: the forced sales each surviving bank must place next step."""
+    """Stage 7: the forced sales each surviving bank must place next step
+    (``rwa``: ``accounts.risk_weighted_assets``)."""
     banking = params.banking
-    rwa = accounts.risk_weighted_assets(net, s, risk_weights(params), claims)
     capital = capital_shortfall_sale(
         equity,
         rwa,

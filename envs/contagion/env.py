@@ -219,7 +219,9 @@ class ContagionEnv(ParallelEnv):
             self.net, self.world, matrix, self.params, self.scenario, self._rng
         )
         self.last_result = result
-        self._obs = observation.observe(self.net, self.world, self.params)
+        self._obs = observation.observe(
+            self.net, self.world, self.params, result.ledger
+        )
         alive = self.world.alive
         truncated = self.world.t >= self.params.max_steps
         agents, rows = self.agents, self._rows

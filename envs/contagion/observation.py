@@ -8,6 +8,7 @@ clipped to its stated bounds. Neighbour aggregates use the edge arrays (bincount
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 
@@ -106,22 +107,58 @@ def margin_rate(s: State, params: ContagionParams) -> float:
     return z * volatility * root
 
 
-def observe(net: Network, s: State, params: ContagionParams) -> np.ndarray:
+class Ledger(NamedTuple):
+    """Sums over a state's accounts that the step and the observation both read
+    (``[n]`` each, ``value`` ``[n, 2]``): interbank claims and debts, securities at
+    market value, receivables, posted collateral, risk-weighted assets."""
+
+    claims: np.ndarray
+    owed: np.ndarray
+    value: np.ndarray
+    receivable: np.ndarray
+    collateral: np.ndarray
+    rwa: np.ndarray
+
+
+def ledger(
+    net: Network,
+    s: State,
+    params: ContagionParams,
+    claims: np.ndarray | None = None,
+    owed: np.ndarray | None = None,
+    receivable: np.ndarray | None = None,
+) -> Ledger:
+    """The ``Ledger`` of ``s``; sums the caller already has may be passed in."""
+    n = net.num_banks
+    if claims is None:
+        claims = np.bincount(net.creditors, weights=s.interbank, minlength=n)
+    if owed is None:
+        owed = np.bincount(net.debtors, weights=s.interbank, minlength=n)
+    if receivable is None:
+        receivable = s.receivable.sum(axis=0)
+    value = s.units * s.prices
+    collateral = s.initial_margin + s.default_fund
+    weights = risk_weights(params)  # the sum of accounts.risk_weighted_assets
+    rwa = value @ weights[:2] + weights[2] * claims + weights[3] * collateral
+    return Ledger(claims, owed, value, receivable, collateral, rwa)
+
+
+def observe(
+    net: Network, s: State, params: ContagionParams, sums: Ledger | None = None
+) -> np.ndarray:
     """Observations ``[n, NUM_FEATURES]`` float32, every column within its bounds.
 
     Defaulted banks see their alive flag 0 and zeros for their own ratios. The
     columns are written into one ``[K, n]`` array (one numpy call each) and
     transposed at the end: at 100 banks numpy's per-call cost, not arithmetic,
-    is what an observation costs.
+    is what an observation costs. ``sums``: ``ledger(net, s, params)`` when the
+    caller has it (``core.step`` returns it for the state it returns).
     """
     n = net.num_banks
     out = np.empty((NUM_FEATURES, n))
-    claims = np.bincount(net.creditors, weights=s.interbank, minlength=n)
-    owed = np.bincount(net.debtors, weights=s.interbank, minlength=n)
-    value = s.units * s.prices
-    receivable = s.receivable.sum(axis=0)
-    collateral = s.initial_margin + s.default_fund
-    weights = risk_weights(params)
+    claims, owed, value, receivable, collateral, rwa = (
+        ledger(net, s, params) if sums is None else sums
+    )
     # Own balance sheet, by assets (rows 1-10), then rows 0 and 11-13.
     out[2] = s.cash
     out[3] = value[:, 0]
@@ -139,7 +176,6 @@ def observe(net: Network, s: State, params: ContagionParams) -> np.ndarray:
     out[1:11] *= per_asset
     out[0] = s.alive
     out[11] = equity * net.inverse_initial_equity
-    rwa = value @ weights[:2] + weights[2] * claims + weights[3] * collateral
     out[12] = equity * _inverse(rwa)
     out[13] = (s.forced_liquid + s.forced_capital) * per_asset
     alive = np.count_nonzero(s.alive)

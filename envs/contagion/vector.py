@@ -148,7 +148,7 @@ class ContagionVectorEnv:
                 self._rngs[w],
             )
             self._worlds[w] = world
-            final_obs[w] = observation.observe(net, world, self.params)
+            final_obs[w] = observation.observe(net, world, self.params, result.ledger)
             final_alive[w] = world.alive
             rewards[w] = result.rewards
             terminated[w] = result.newly_defaulted
