@@ -6,6 +6,8 @@ is a balanced pair between a bank (or the outside member) and its CCP.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from gridmarket.envs.contagion import ccp
@@ -84,7 +86,7 @@ def top_up(
     net: Network, s: State, params: ContagionParams, members: np.ndarray, price: float
 ) -> np.ndarray:
     """Move IM and fund contributions to their requirements; returns unmet calls."""
-    volatility = float(np.sqrt(max(s.variance, params.market.volatility**2)))
+    volatility = math.sqrt(max(s.variance, params.market.volatility**2))
     spec = params.ccp
     margin_required = np.where(
         members,

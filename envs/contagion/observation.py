@@ -8,6 +8,7 @@ clipped to its stated bounds. Neighbour aggregates use the edge arrays (bincount
 from __future__ import annotations
 
 import functools
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -102,7 +103,7 @@ def _inverse(values: np.ndarray) -> np.ndarray:
 
 def margin_rate(s: State, params: ContagionParams) -> float:
     """Initial margin per unit of notional: ``z_q · σ · √MPOR`` (σ floored)."""
-    volatility = float(np.sqrt(max(s.variance, params.market.volatility**2)))
+    volatility = math.sqrt(max(s.variance, params.market.volatility**2))
     z, root = ccp.margin_constants(params.ccp.confidence, params.ccp.margin_period)
     return z * volatility * root
 
