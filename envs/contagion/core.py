@@ -77,6 +77,8 @@ class StepResult:
         variation_margin: ``[n]`` VM of banks; outside_variation_margin ``[C]``.
         waterfall, trades, clearing, netting: reports of stages 5, 3, 6 and 2.
         after: ``(net, state after the step, bank equity)``, what metrics read.
+        ledger: ``observation.ledger`` of the state after the step (the sums the
+            step already made), for ``observation.observe`` to reuse.
         metrics: floats for logging (see ``step_metrics``), computed on first use
             (a step that nobody logs does not pay for them).
     """
@@ -156,14 +158,7 @@ def step(
     acting = s.alive
     actions = check_actions(actions, net.num_banks) * acting[:, None]
     equity_start = s.book_equity  # replaced below, never written into
-    if run_active(scenario, s.t):  # distress only moves deposits during a run
-        distress = metrics.distress(
-            s.book_equity, net.initial_equity, s.alive, net.inverse_initial_equity
-        )
-    else:
-        distress = np.zeros(net.num_banks)
-    shock = draw_shock(scenario, s.t, distress, net.initial_assets, rng)
-    failing, pnl = _apply_shock(net, s, shock, params)
+    failing, pnl = _apply_shock(net, s, _draw_shock(net, s, scenario, rng), params)
     active = s.alive & ~failing
     netting = _interbank(net, s, actions * active[:, None], params)
     new_orders = sell_orders(
@@ -181,15 +176,7 @@ def step(
         net, s, params, failing
     )
     s.book_equity = s.book_equity + pnl + margin_pnl
-    sheet = _balance_sheet(net, s)
-    clearing, resolution_pnl, new = resolve_defaults(
-        net, s, params.banking, failing, sheet[0]
-    )
-    if np.count_nonzero(
-        new
-    ):  # (otherwise resolution moved nothing: the sheet still holds)
-        s.book_equity = s.book_equity + resolution_pnl
-        sheet = _balance_sheet(net, s)
+    clearing, resolution_pnl, new, sheet = _resolve(net, s, params, failing)
     external, claims, owed, liabilities, incoming = sheet
     equity = external + claims - liabilities  # accounts.bank_equity
     sums = ledger(net, s, params, claims, owed, incoming)  # what observe reads
@@ -209,6 +196,30 @@ def step(
         ledger=sums,
     )
     return s, result
+
+
+def _draw_shock(
+    net: Network, s: State, scenario: ScenarioParams, rng: np.random.Generator
+) -> Shock:
+    """Stage 1's draw; distress is computed only during a run (nothing else reads it)."""
+    distress = np.zeros(net.num_banks)
+    if run_active(scenario, s.t):
+        distress = metrics.distress(
+            s.book_equity, net.initial_equity, s.alive, net.inverse_initial_equity
+        )
+    return draw_shock(scenario, s.t, distress, net.initial_assets, rng)
+
+
+def _resolve(
+    net: Network, s: State, params: ContagionParams, failing: np.ndarray
+) -> tuple[ClearingResult, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+    """Stage 6: ``(clearing, pnl, newly defaulted, _balance_sheet after it)``."""
+    sheet = _balance_sheet(net, s)
+    clearing, pnl, new = resolve_defaults(net, s, params.banking, failing, sheet[0])
+    if np.count_nonzero(new):  # else nothing moved: the sheet still holds
+        s.book_equity = s.book_equity + pnl
+        sheet = _balance_sheet(net, s)
+    return clearing, pnl, new, sheet
 
 
 def _balance_sheet(
