@@ -58,6 +58,8 @@ from gridmarket.envs.contagion.scenarios import ScenarioParams, Shock, draw_shoc
 from gridmarket.envs.contagion.state import Network, State
 
 ACTION_NAMES = ("lend", "hoard", "sell", "borrow")
+# The terms of a bank's reward: profit, +μ·liquidity, −α_d·default, −λ·systemic risk.
+REWARD_PARTS = ("profit", "liquidity", "default", "systemic")
 LEND, HOARD, SELL, BORROW = range(4)
 
 
@@ -67,6 +69,8 @@ class StepResult:
 
     Attributes:
         rewards: ``[n]`` reward of each bank (0 for banks dead before the step).
+        reward_parts: the terms of ``rewards`` by name (``REWARD_PARTS``), each
+            ``[n]`` and signed, so that they sum to ``rewards``.
         newly_defaulted: ``[n]`` bool, banks that defaulted in this step.
         pnl: ``[n]`` P&L of each bank in this step (currency).
         variation_margin: ``[n]`` VM of banks; outside_variation_margin ``[C]``.
@@ -77,6 +81,7 @@ class StepResult:
     """
 
     rewards: np.ndarray
+    reward_parts: dict[str, np.ndarray]
     newly_defaulted: np.ndarray
     pnl: np.ndarray
     variation_margin: np.ndarray
@@ -150,6 +155,11 @@ def step(
     acting = s.alive.copy()
     actions = check_actions(actions, net.num_banks) * acting[:, None]
     equity_start = s.book_equity.copy()
+    stress_start = (
+        metrics.stress_index(accounts.bank_equity(net, s), net.initial_equity)
+        if params.reward.systemic_charge == "increase"
+        else 0.0
+    )
     distress = metrics.distress(
         s.book_equity, net.initial_equity, s.alive, net.inverse_initial_equity
     )
@@ -176,9 +186,13 @@ def step(
     s.book_equity = s.book_equity + resolution_pnl
     equity = accounts.bank_equity(net, s)
     _deleveraging_orders(net, s, params, top_up_short, equity)
-    rewards = _rewards(net, s, params, equity_start, acting, new, equity)
+    parts = reward_parts(net, s, params, equity_start, stress_start, new, equity)
+    rewards = np.where(acting, sum(parts.values()), 0.0)
     result = StepResult(
         rewards=rewards,
+        reward_parts={
+            name: np.where(acting, part, 0.0) for name, part in parts.items()
+        },
         newly_defaulted=new,
         pnl=pnl + margin_pnl + resolution_pnl,
         variation_margin=vm,
@@ -289,18 +303,19 @@ def _deleveraging_orders(
     s.forced_liquid = np.where(s.alive, liquid, 0.0)
 
 
-def _rewards(
+def reward_parts(
     net: Network,
     s: State,
     params: ContagionParams,
     equity_start: np.ndarray,
-    acting: np.ndarray,
+    stress_start: float,
     new: np.ndarray,
     equity: np.ndarray,
-) -> np.ndarray:
-    """``profit + μ·liquidity − α_d·default − λ·stress`` for banks alive at the start."""
+) -> dict[str, np.ndarray]:
+    """The signed terms ``[n]`` of ``profit + μ·liquidity − α_d·default −
+    λ·systemic_risk`` (``RewardParams``) after a step; ``s`` is the state after it,
+    ``equity_start`` the book equity and ``stress_start`` the stress index before."""
     spec = params.reward
-    profit = (s.book_equity - equity_start) / net.initial_equity
     liquidity = metrics.liquidity_ratio(
         s.cash,
         s.units[:, 0] * s.prices[0],
@@ -308,13 +323,14 @@ def _rewards(
         params.banking.liquidity_runoff,
     )
     stress = metrics.stress_index(equity, net.initial_equity)
-    reward = (
-        profit
-        + spec.liquidity_weight * np.where(new, 0.0, liquidity)
-        - spec.default_penalty * new
-        - spec.systemic_weight * stress
-    )
-    return np.where(acting, reward, 0.0)
+    if spec.systemic_charge == "increase":
+        stress -= stress_start
+    return {
+        "profit": (s.book_equity - equity_start) / net.initial_equity,
+        "liquidity": spec.liquidity_weight * np.where(new, 0.0, liquidity),
+        "default": -spec.default_penalty * new,
+        "systemic": np.full(net.num_banks, -spec.systemic_weight * stress),
+    }
 
 
 def step_metrics(
