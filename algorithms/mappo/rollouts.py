@@ -25,15 +25,18 @@ def run_episodes(
     num_episodes: int,
     seed: int = 0,
     num_worlds: int = 8,
+    track_debtrank: bool = True,
 ) -> dict[str, np.ndarray]:
     """Per-episode metrics (``ContagionVectorEnv``'s ``EPISODE_METRICS``), each
-    ``[num_episodes]`` float64."""
+    ``[num_episodes]`` float64 (``debtrank_max`` NaN without ``track_debtrank``)."""
     from gridmarket.envs.contagion.vector import EPISODE_METRICS, ContagionVectorEnv
 
     if num_episodes < 1:
         raise ValueError(f"`num_episodes` must be >= 1, got {num_episodes}")
     width = min(num_worlds, num_episodes)
-    env = ContagionVectorEnv(width, seed=seed, **env_config)
+    env = ContagionVectorEnv(
+        width, seed=seed, track_debtrank=track_debtrank, **env_config
+    )
     collected: dict[str, list[float]] = {name: [] for name in EPISODE_METRICS}
     for start in range(0, num_episodes, width):
         count = min(width, num_episodes - start)

@@ -10,7 +10,11 @@ myopic, greedy and random baselines) plays ``--episodes`` evaluation episodes at
 each ``--eval-banks`` size, on the same worlds and shock seeds (common random
 numbers; learned policies act with their mean action). Metrics per episode: mean
 per-bank return, default rate, systemic loss (stress index: share of system
-equity lost), liquidity index and the deepest default cascade of one clearing.
+equity lost), the largest DebtRank after a step, liquidity index and the deepest
+default cascade of one clearing; and what the return is made of (each reward term,
+profit, liquidity, default, systemic, summed per bank). Rerunning into the same
+``--out-dir`` with the same settings skips the rows ``runs.csv`` already holds, so
+a long evaluation resumes after a crash.
 Each (method, seed) row averages its episodes; tables give the mean over seeds
 and its 95% t-interval. Writes ``runs.csv`` (as rows finish), ``summary.md`` and
 ``metrics.png`` to ``--out-dir`` and logs them to MLflow.
@@ -41,9 +45,18 @@ METRICS = (
     "episode_return_mean",
     "default_rate",
     "stress_index",
+    "debtrank_max",
     "liquidity_index",
     "contagion_depth_max",
 )
+# What the return is made of: each reward term summed per bank, mean over banks.
+RETURN_PARTS = (
+    "return_profit",
+    "return_liquidity",
+    "return_default",
+    "return_systemic",
+)
+COLUMNS = (*METRICS, *RETURN_PARTS)
 SCENARIOS = ("normal", "liquidity_crisis", "asset_crash", "systemic")
 
 
@@ -86,7 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     add("--liquidity-weight", type=float, default=None)
     add("--default-penalty", type=float, default=None)
     add("--systemic-weight", type=float, default=None)
-    add("--out-dir", default="evaluation_contagion")
+    add(
+        "--systemic-charge",
+        choices=("level", "increase"),
+        default=None,
+        help="the reward's systemic term: the stress index each step (level, the "
+        "env's default) or its increase during the step",
+    )
+    add(
+        "--out-dir",
+        default="evaluation_contagion",
+        help="rows already in its runs.csv (same settings) are not run again",
+    )
     add("--mlflow-uri", default=None)
     return parser
 
@@ -99,7 +123,12 @@ def env_config(
         "scenario": scenario,
         "max_cycles": args.max_cycles,
     }
-    for name in ("liquidity_weight", "default_penalty", "systemic_weight"):
+    for name in (
+        "liquidity_weight",
+        "default_penalty",
+        "systemic_weight",
+        "systemic_charge",
+    ):
         if getattr(args, name) is not None:
             config[name] = getattr(args, name)
     return config
@@ -156,13 +185,22 @@ def evaluate(args: argparse.Namespace) -> list[dict[str, Any]]:
     from gridmarket.envs.contagion.baselines import make_policy
 
     out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    rows = [
+        row
+        for row in previous_rows(out, run_settings(args))
+        if row["scenario"] in args.scenarios
+        and row["seed"] in args.seeds
+        and row["method"] in args.methods
+        and row["banks"] in args.eval_banks
+    ]
+    done = {(r["scenario"], r["seed"], r["method"], r["banks"]) for r in rows}
     if any(m in LEARNED for m in args.methods):
         _init_local_ray()
-    rows: list[dict[str, Any]] = []
     for scenario in args.scenarios:
         for seed in args.seeds:
             for method in args.methods:
+                if all((scenario, seed, method, b) in done for b in args.eval_banks):
+                    continue
                 start = time.perf_counter()
                 if method in LEARNED:
                     train = env_config(args, scenario, args.num_banks)
@@ -182,12 +220,56 @@ def evaluate(args: argparse.Namespace) -> list[dict[str, Any]]:
                         "method": method,
                         "seed": seed,
                     }
-                    row |= {k: float(np.mean(episodes[k])) for k in METRICS}
+                    row |= {k: float(np.mean(episodes[k])) for k in COLUMNS}
                     row["seconds"] = time.perf_counter() - start
                     rows.append(row)
                     _append_csv(out / "runs.csv", row)
                     print(json.dumps(row), flush=True)
     return rows
+
+
+def run_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """What a row depends on: the arguments but the row selectors and outputs."""
+    skip = ("scenarios", "seeds", "methods", "eval_banks", "out_dir", "mlflow_uri")
+    return {k: v for k, v in vars(args).items() if k not in skip}
+
+
+def previous_rows(out: Path, settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of an earlier run into ``out`` with the same settings (none for a
+    new folder); a folder of a run with other settings is an error, not a mix."""
+    out.mkdir(parents=True, exist_ok=True)
+    settings_file, runs = out / "settings.json", out / "runs.csv"
+    if not settings_file.exists():
+        if runs.exists():
+            raise ValueError(
+                f"{runs} has no settings.json beside it; pass another --out-dir"
+            )
+        settings_file.write_text(json.dumps(settings, indent=1, sort_keys=True))
+        return []
+    earlier = json.loads(settings_file.read_text())
+    if earlier != settings:
+        changed = sorted(
+            k
+            for k in settings.keys() | earlier.keys()
+            if earlier.get(k) != settings.get(k)
+        )
+        raise ValueError(
+            f"--out-dir {out} holds a run with other settings ({', '.join(changed)}: "
+            f"{[earlier.get(k) for k in changed]} there, "
+            f"{[settings.get(k) for k in changed]} now); pass another --out-dir"
+        )
+    if not runs.exists():
+        return []
+    with runs.open(newline="") as handle:
+        return [_typed(row) for row in csv.DictReader(handle)]
+
+
+def _typed(row: dict[str, str]) -> dict[str, Any]:
+    typed: dict[str, Any] = dict(row)
+    typed["banks"], typed["seed"] = int(row["banks"]), int(row["seed"])
+    for key in (*COLUMNS, "seconds"):
+        typed[key] = float(row[key])
+    return typed
 
 
 def _init_local_ray() -> None:
@@ -207,8 +289,11 @@ def _append_csv(path: Path, row: dict[str, Any]) -> None:
         writer.writerow(row)
 
 
-def summary_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
-    """One line per (scenario, banks, method): ``mean ± 95% half-width`` over seeds."""
+def summary_rows(
+    rows: list[dict[str, Any]], keys: tuple[str, ...] = METRICS
+) -> list[list[Any]]:
+    """One line per (scenario, banks, method): ``mean ± 95% half-width`` over seeds
+    of each of ``keys``."""
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault((row["scenario"], row["banks"], row["method"]), []).append(
@@ -217,7 +302,7 @@ def summary_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
     table = []
     for (scenario, banks, method), members in groups.items():
         cells = []
-        for key in METRICS:
+        for key in keys:
             mean, half = mean_ci95(np.array([m[key] for m in members]))
             cells.append(
                 f"{mean:.3f} ± {half:.3f}" if np.isfinite(half) else f"{mean:.3f}"
@@ -228,16 +313,18 @@ def summary_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
 
 def write_outputs(rows: list[dict[str, Any]], args: argparse.Namespace) -> Path:
     out = Path(args.out_dir)
-    header = ["scenario", "banks", "method", "seeds", *METRICS]
-    table = format_table(header, summary_rows(rows))
+    first = ["scenario", "banks", "method", "seeds"]
+    table = format_table([*first, *METRICS], summary_rows(rows))
+    parts = format_table([*first, *RETURN_PARTS], summary_rows(rows, RETURN_PARTS))
     settings = {k: v for k, v in vars(args).items() if k != "mlflow_uri"}
     (out / "summary.md").write_text(
         f"# Learned vs rule-based banks on contagion_v0\n\nSettings: "
         f"{json.dumps(settings)}\n\nmean ± 95% t-interval half-width over seeds\n\n"
-        f"```\n{table}\n```\n"
+        f"```\n{table}\n```\n\nWhat the return is made of (each reward term summed "
+        f"per bank, mean over banks):\n\n```\n{parts}\n```\n"
     )
     _plot(rows, out / "metrics.png")
-    print("\n" + table)
+    print("\n" + table + "\n\n" + parts)
     return out
 
 
@@ -302,7 +389,7 @@ def log_to_mlflow(
             f"{r['scenario']}/{r['banks']}/{r['method']}/{k}", r[k], stamp, r["seed"]
         )
         for r in rows
-        for k in METRICS
+        for k in COLUMNS
     ]
     params = {k: v for k, v in vars(args).items() if k not in ("mlflow_uri", "out_dir")}
     log_batched(client, run_id, metrics=metrics, params=config_params(params))

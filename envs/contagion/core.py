@@ -63,6 +63,8 @@ from gridmarket.envs.contagion.scenarios import (
 from gridmarket.envs.contagion.state import Network, State
 
 ACTION_NAMES = ("lend", "hoard", "sell", "borrow")
+# The terms of a bank's reward: profit, +μ·liquidity, −α_d·default, −λ·systemic risk.
+REWARD_PARTS = ("profit", "liquidity", "default", "systemic")
 LEND, HOARD, SELL, BORROW = range(4)
 
 
@@ -72,6 +74,8 @@ class StepResult:
 
     Attributes:
         rewards: ``[n]`` reward of each bank (0 for banks dead before the step).
+        reward_parts: the terms of ``rewards`` by name (``REWARD_PARTS``), each
+            ``[n]`` and signed, so that they sum to ``rewards``.
         newly_defaulted: ``[n]`` bool, banks that defaulted in this step.
         pnl: ``[n]`` P&L of each bank in this step (currency).
         variation_margin: ``[n]`` VM of banks; outside_variation_margin ``[C]``.
@@ -84,6 +88,7 @@ class StepResult:
     """
 
     rewards: np.ndarray
+    reward_parts: dict[str, np.ndarray]
     newly_defaulted: np.ndarray
     pnl: np.ndarray
     variation_margin: np.ndarray
@@ -158,6 +163,12 @@ def step(
     acting = s.alive
     actions = check_actions(actions, net.num_banks) * acting[:, None]
     equity_start = s.book_equity  # replaced below, never written into
+    # Book equity is the balance sheet's equity (the conservation tests pin it).
+    stress_start = (
+        metrics.stress_index(equity_start, net.initial_equity)
+        if params.reward.systemic_charge == "increase"
+        else 0.0
+    )
     failing, pnl = _apply_shock(net, s, _draw_shock(net, s, scenario, rng), params)
     active = s.alive & ~failing
     netting = _interbank(net, s, actions * active[:, None], params)
@@ -181,9 +192,13 @@ def step(
     equity = external + claims - liabilities  # accounts.bank_equity
     sums = ledger(net, s, params, claims, owed, incoming)  # what observe reads
     _deleveraging_orders(net, s, params, top_up_short, equity, sums.rwa, incoming)
-    rewards = _rewards(net, s, params, equity_start, acting, new, equity, liabilities)
+    parts = reward_parts(
+        net, s, params, (equity_start, stress_start), new, equity, liabilities
+    )
+    parts = {name: np.where(acting, part, 0.0) for name, part in parts.items()}
     result = StepResult(
-        rewards=rewards,
+        rewards=sum(parts.values()),
+        reward_parts=parts,
         newly_defaulted=new,
         pnl=pnl + margin_pnl + resolution_pnl,
         variation_margin=vm,
@@ -341,19 +356,20 @@ def _deleveraging_orders(
     s.forced_liquid = np.where(s.alive, liquid, 0.0)
 
 
-def _rewards(
+def reward_parts(
     net: Network,
     s: State,
     params: ContagionParams,
-    equity_start: np.ndarray,
-    acting: np.ndarray,
+    start: tuple[np.ndarray, float],
     new: np.ndarray,
     equity: np.ndarray,
     liabilities: np.ndarray,
-) -> np.ndarray:
-    """``profit + μ·liquidity − α_d·default − λ·stress`` for banks alive at the start."""
+) -> dict[str, np.ndarray]:
+    """The signed terms ``[n]`` of ``profit + μ·liquidity − α_d·default −
+    λ·systemic_risk`` (``RewardParams``) after a step; ``s`` is the state after it,
+    ``start`` the book equity and the stress index before it."""
+    equity_start, stress_start = start
     spec = params.reward
-    profit = (s.book_equity - equity_start) / net.initial_equity
     liquidity = metrics.liquidity_ratio(
         s.cash,
         s.units[:, 0] * s.prices[0],
@@ -361,15 +377,14 @@ def _rewards(
         params.banking.liquidity_runoff,
     )
     stress = metrics.stress_index(equity, net.initial_equity)
-    if np.count_nonzero(new):
-        profit = (
-            profit
-            + spec.liquidity_weight * np.where(new, 0.0, liquidity)
-            - spec.default_penalty * new
-        )
-    else:  # the same numbers without the default terms (they would add zeros)
-        profit = profit + spec.liquidity_weight * liquidity
-    return np.where(acting, profit - spec.systemic_weight * stress, 0.0)
+    if spec.systemic_charge == "increase":
+        stress -= stress_start
+    return {
+        "profit": (s.book_equity - equity_start) / net.initial_equity,
+        "liquidity": spec.liquidity_weight * np.where(new, 0.0, liquidity),
+        "default": -spec.default_penalty * new,
+        "systemic": np.full(net.num_banks, -spec.systemic_weight * stress),
+    }
 
 
 def step_metrics(

@@ -87,7 +87,11 @@ class ContagionEnv(ParallelEnv):
     ``R = profit + μ·liquidity − α_d·default − λ·systemic_risk`` (``RewardParams``:
     μ = 0.05, α_d = 1, λ = 0.5): profit is the change in book equity over initial
     equity, liquidity the liquidity-coverage ratio in [0, 1], default 1 in the step
-    the bank defaults, systemic risk the stress index (share of system equity lost).
+    the bank defaults, systemic risk the stress index's (share of system equity
+    lost) increase during the step (``systemic_charge="increase"``, the default), or
+    the stress index itself every step (``"level"``, which pays banks to default
+    early in a lasting crisis: a defaulted bank stops paying it). The four terms of
+    each bank's reward are the core's ``StepResult.reward_parts``.
 
     ## Starting State
     A new network and balance sheets drawn from the reset seed (``generator.py``).
@@ -103,7 +107,7 @@ class ContagionEnv(ParallelEnv):
     ## Arguments
     ``contagion_v0.parallel_env(num_banks=30, scenario="normal", max_cycles=100,
     params=None, render_mode=None, *, liquidity_weight=None, default_penalty=None,
-    systemic_weight=None)``. ``scenario`` is one of ``normal``,
+    systemic_weight=None, systemic_charge=None)``. ``scenario`` is one of ``normal``,
     ``liquidity_crisis``, ``asset_crash``, ``systemic`` or a ``ScenarioParams``;
     ``params`` a ``ContagionParams`` whose ``num_banks``, ``max_steps`` and, when
     given, reward weights (μ, α_d, λ) the arguments override. ``num_banks >= 2``
@@ -113,7 +117,9 @@ class ContagionEnv(ParallelEnv):
 
     ## Version History
     - v0: initial version; defaulted banks leave ``agents`` (they stayed in with
-      zero reward before), ``max_cycles`` replaces ``max_steps``.
+      zero reward before), ``max_cycles`` replaces ``max_steps``; the systemic
+      term charges the stress index's increase (``systemic_charge="increase"``;
+      it charged its level before, still available as ``"level"``).
     """
 
     metadata = {
@@ -134,6 +140,7 @@ class ContagionEnv(ParallelEnv):
         liquidity_weight: float | None = None,
         default_penalty: float | None = None,
         systemic_weight: float | None = None,
+        systemic_charge: str | None = None,
         max_steps: int | None = None,
     ) -> None:
         self.params, self.scenario = world_settings(
@@ -145,6 +152,7 @@ class ContagionEnv(ParallelEnv):
             liquidity_weight=liquidity_weight,
             default_penalty=default_penalty,
             systemic_weight=systemic_weight,
+            systemic_charge=systemic_charge,
         )
         self.max_cycles = self.params.max_steps
         check_render_mode(render_mode, self.metadata["render_modes"])

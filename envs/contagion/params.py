@@ -363,22 +363,37 @@ class CCPParams:
         )
 
 
+SYSTEMIC_CHARGES = ("level", "increase")
+
+
 @dataclass(frozen=True)
 class RewardParams:
     """``R = profit + μ·liquidity − α_d·default − λ·systemic_risk`` per bank and step.
 
     profit = change in book equity / initial equity; liquidity in [0, 1]; default = 1
-    in the step a bank defaults; systemic_risk = the stress index in [0, 1].
+    in the step a bank defaults; systemic_risk is, with ``systemic_charge``:
+
+    * ``"increase"`` (default): the stress index's (share of system equity lost,
+      in [0, 1]) increase during the step, negative when equity recovers. Its sum
+      over an episode telescopes to the stress that arose while the bank was
+      alive, so a bank pays at most λ for the system's losses and its own default
+      (α_d) is not outweighed by them.
+    * ``"level"``: the stress index after the step, charged every step a bank is
+      alive. A bank that defaults stops paying it, so in a lasting crisis
+      defaulting early pays: over H remaining steps at stress s a survivor pays
+      λ·s·H, a defaulter α_d once. Learners find that (BENCHMARKS.md, issue 8).
 
     Attributes:
         liquidity_weight: μ (>= 0).
         default_penalty: α_d (>= 0).
         systemic_weight: λ (>= 0).
+        systemic_charge: ``"level"`` or ``"increase"`` (see above).
     """
 
     liquidity_weight: float = 0.05
     default_penalty: float = 1.0
     systemic_weight: float = 0.5
+    systemic_charge: str = "increase"
 
     def __post_init__(self) -> None:
         validate_fields(
@@ -389,6 +404,11 @@ class RewardParams:
                 "systemic_weight": nonnegative(),
             },
         )
+        if self.systemic_charge not in SYSTEMIC_CHARGES:
+            raise ValueError(
+                f"RewardParams.systemic_charge must be one of {SYSTEMIC_CHARGES}, "
+                f"got {self.systemic_charge!r}"
+            )
 
 
 @dataclass(frozen=True)

@@ -45,11 +45,13 @@ def world_params(
     liquidity_weight: float | None = None,
     default_penalty: float | None = None,
     systemic_weight: float | None = None,
+    systemic_charge: str | None = None,
 ) -> ContagionParams:
     """``params`` (or the defaults) with the adapter's arguments applied.
 
-    The reward weights, when given, override ``params.reward`` (μ, α_d, λ of
-    ``RewardParams``), so a sweep can vary λ without building params.
+    The reward weights and the systemic charge, when given, override
+    ``params.reward`` (μ, α_d, λ and ``systemic_charge`` of ``RewardParams``), so a
+    sweep can vary λ without building params.
     """
     num_banks = check_int("num_banks", num_banks, 2)
     params = ContagionParams() if params is None else params
@@ -63,6 +65,7 @@ def world_params(
             ("liquidity_weight", liquidity_weight),
             ("default_penalty", default_penalty),
             ("systemic_weight", systemic_weight),
+            ("systemic_charge", systemic_charge),
         )
         if value is not None
     }
@@ -84,6 +87,7 @@ def world_settings(
     liquidity_weight: float | None = None,
     default_penalty: float | None = None,
     systemic_weight: float | None = None,
+    systemic_charge: str | None = None,
     owner: str = "contagion_v0.parallel_env",
 ) -> tuple[ContagionParams, ScenarioParams]:
     """The ``(params, scenario)`` of a multi-bank adapter's keyword arguments."""
@@ -95,5 +99,6 @@ def world_settings(
         liquidity_weight=liquidity_weight,
         default_penalty=default_penalty,
         systemic_weight=systemic_weight,
+        systemic_charge=systemic_charge,
     )
     return params, get_scenario(scenario)

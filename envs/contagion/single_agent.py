@@ -50,8 +50,8 @@ class BankContagionEnv(gym.Env):
     ## Arguments
     ``gym.make("BankContagion-v0", num_banks=10, scenario="normal", learner=0,
     opponents="rule_based", max_cycles=100, params=None)`` and the reward weights
-    ``liquidity_weight``, ``default_penalty``, ``systemic_weight`` of
-    ``contagion_v0``. ``opponents`` is a baseline name (``random``, ``rule_based``,
+    ``liquidity_weight``, ``default_penalty``, ``systemic_weight``,
+    ``systemic_charge`` of ``contagion_v0``. ``opponents`` is a baseline name (``random``, ``rule_based``,
     ``myopic``, ``greedy``) or a callable ``obs [n, K] -> actions [n, 4]``;
     ``0 <= learner < num_banks``. ``max_steps`` is a deprecated alias of
     ``max_cycles``.
@@ -75,6 +75,7 @@ class BankContagionEnv(gym.Env):
         liquidity_weight: float | None = None,
         default_penalty: float | None = None,
         systemic_weight: float | None = None,
+        systemic_charge: str | None = None,
         max_steps: int | None = None,
     ) -> None:
         self.params, self.scenario = world_settings(
@@ -86,6 +87,7 @@ class BankContagionEnv(gym.Env):
             liquidity_weight=liquidity_weight,
             default_penalty=default_penalty,
             systemic_weight=systemic_weight,
+            systemic_charge=systemic_charge,
             owner="BankContagion-v0",
         )
         self.max_cycles = self.params.max_steps

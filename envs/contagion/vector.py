@@ -36,6 +36,7 @@ from gymnasium import spaces
 from gridmarket.envs.contagion import core, observation
 from gridmarket.envs.contagion.checks import check_int
 from gridmarket.envs.contagion.settings import world_settings
+from gridmarket.envs.contagion.what_if import state_debtrank
 
 # Per-world metrics reported in info["episode_metrics"] when an episode ends.
 EPISODE_METRICS = (
@@ -48,6 +49,9 @@ EPISODE_METRICS = (
     "liquidity_index",  # system (cash + liquid securities) / liabilities at the end
     "contagion_depth_max",  # most default waves in one step's clearing
     "ccp_uncovered",  # CCP losses no waterfall layer covered, summed (currency)
+    "debtrank_max",  # largest DebtRank R after a step (NaN unless track_debtrank)
+    # the reward's terms (core.REWARD_PARTS), each summed per bank, mean over banks:
+    *(f"return_{part}" for part in core.REWARD_PARTS),
 )
 
 
@@ -58,15 +62,29 @@ class ContagionVectorEnv:
         num_worlds: worlds stepped together (>= 1).
         seed: world ``w`` draws every random number from a generator seeded with
             ``seed + w`` (a fresh random seed when None).
+        track_debtrank: compute DebtRank (``what_if.state_debtrank``: the share of
+            system equity the banks' distress would further destroy through the
+            interbank claims left) after every step and report the episode's
+            largest as ``debtrank_max``; off by default (it costs a sparse
+            propagation per world and step), NaN then.
         **kwargs: exactly ``contagion_v0.parallel_env``'s (``num_banks``,
             ``scenario``, ``max_cycles``, ``params``, ``liquidity_weight``,
-            ``default_penalty``, ``systemic_weight``; ``render_mode`` must be None).
+            ``default_penalty``, ``systemic_weight``, ``systemic_charge``;
+            ``render_mode`` must be None).
     """
 
     action_dim = 4
 
-    def __init__(self, num_worlds: int, *, seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        num_worlds: int,
+        *,
+        seed: int | None = None,
+        track_debtrank: bool = False,
+        **kwargs: Any,
+    ):
         self.num_worlds = check_int("num_worlds", num_worlds, 1)
+        self.track_debtrank = bool(track_debtrank)
         render_mode = kwargs.pop("render_mode", None)
         if render_mode is not None:
             raise ValueError(
@@ -93,7 +111,9 @@ class ContagionVectorEnv:
         self._obs = np.zeros((*shape, self.observation_dim), dtype=np.float32)
         self._alive = np.zeros(shape, dtype=bool)
         self._returns = np.zeros(shape)
+        self._parts = np.zeros((len(core.REWARD_PARTS), *shape))  # [P, W, N]
         self._depth = np.zeros(self.num_worlds, dtype=np.int64)
+        self._debtrank = np.full(self.num_worlds, np.nan)
         self._uncovered = np.zeros(self.num_worlds)
 
     def _seed_generators(self, seed: int | None) -> None:
@@ -120,7 +140,9 @@ class ContagionVectorEnv:
         self._obs[w] = observation.observe(net, world, self.params)
         self._alive[w] = world.alive
         self._returns[w] = 0.0
+        self._parts[:, w] = 0.0
         self._depth[w] = 0
+        self._debtrank[w] = 0.0 if self.track_debtrank else np.nan
         self._uncovered[w] = 0.0
 
     def step(
@@ -153,8 +175,13 @@ class ContagionVectorEnv:
             rewards[w] = result.rewards
             terminated[w] = result.newly_defaulted
             self._returns[w] += result.rewards
+            for i, part in enumerate(core.REWARD_PARTS):
+                self._parts[i, w] += result.reward_parts[part]
             self._depth[w] = max(self._depth[w], result.clearing.default_round.max())
             self._uncovered[w] += result.waterfall.uncovered.sum()
+            if self.track_debtrank:
+                impact = state_debtrank(net, world)
+                self._debtrank[w] = max(self._debtrank[w], impact)
             alive_any = bool(world.alive.any())
             truncated[w] = alive_any and world.t >= self.max_cycles
             done[w] = truncated[w] or not alive_any
@@ -188,7 +215,10 @@ class ContagionVectorEnv:
             "liquidity_index": last["liquidity_index"],
             "contagion_depth_max": float(self._depth[w]),
             "ccp_uncovered": float(self._uncovered[w]),
+            "debtrank_max": float(self._debtrank[w]),
         }
+        for i, part in enumerate(core.REWARD_PARTS):
+            values[f"return_{part}"] = float(self._parts[i, w].mean())
         for name, value in values.items():
             episode[name][w] = value
 

@@ -116,10 +116,7 @@ def what_if(
     act = make_policy(policy, seed)
     rng = copy.deepcopy(rng) if seed is None else np.random.default_rng(seed)
     s = apply_shock(net, state, shock or WhatIfShock())
-    h0 = metrics.distress(accounts.bank_equity(net, s), net.initial_equity, state.alive)
-    _, debtrank_r = metrics.debtrank(
-        _claims_matrix(net, s), np.maximum(net.initial_equity, 1e-12), h0
-    )
+    debtrank_r = state_debtrank(net, s, state.alive)
     dead_before = ~state.alive
     path, rewards = [], []
     for _ in range(steps):
@@ -140,6 +137,22 @@ def what_if(
         debtrank=debtrank_r,
         rewards=np.array(rewards),
     )
+
+
+def state_debtrank(net: Network, s: State, alive: np.ndarray | None = None) -> float:
+    """DebtRank ``R`` (Battiston et al. 2012) of the distress in ``s``: the share of
+    initial system equity that the distress of every bank (1 for a dead one, by
+    ``alive``, default ``s.alive``) would further destroy through the interbank
+    claims of ``s``."""
+    h0 = metrics.distress(
+        accounts.bank_equity(net, s),
+        net.initial_equity,
+        s.alive if alive is None else alive,
+    )
+    _, impact = metrics.debtrank(
+        _claims_matrix(net, s), np.maximum(net.initial_equity, 1e-12), h0
+    )
+    return impact
 
 
 def _claims_matrix(net: Network, s: State) -> Any:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from gridmarket.cli import main as cli_main
+from gridmarket.envs.contagion import core
 from gridmarket.evaluation.contagion import mean_ci95, summary_rows
 
 
@@ -27,6 +28,7 @@ def test_summary_groups_seeds():
             "episode_return_mean": float(s),
             "default_rate": 0.5,
             "stress_index": 0.1,
+            "debtrank_max": 0.2,
             "liquidity_index": 1.0,
             "contagion_depth_max": 0.0,
         }
@@ -75,7 +77,11 @@ def test_baselines_end_to_end_to_files_and_mlflow(tmp_path):
     assert {r["banks"] for r in rows} == {"4", "6"}
     for row in rows:
         assert 0.0 <= float(row["default_rate"]) <= 1.0
-    assert "rule_based" in (out / "summary.md").read_text()
+    summary = (out / "summary.md").read_text()
+    assert "rule_based" in summary and "return_systemic" in summary
+    for row in rows:  # the return is the sum of its terms
+        parts = sum(float(row[f"return_{p}"]) for p in core.REWARD_PARTS)
+        assert parts == pytest.approx(float(row["episode_return_mean"]), rel=1e-9)
     client = mlflow.MlflowClient(tracking_uri=uri)
     experiment = client.get_experiment_by_name("gridmarket-evaluate-contagion")
     (run,) = client.search_runs([experiment.experiment_id])
@@ -86,3 +92,53 @@ def test_baselines_end_to_end_to_files_and_mlflow(tmp_path):
     assert sorted(m.step for m in history) == [0, 1]
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {"runs.csv", "summary.md", "metrics.png"} <= artifacts
+
+
+def test_rerun_skips_finished_rows_and_refuses_other_settings(tmp_path):
+    out = tmp_path / "eval"
+
+    def run(seeds, max_cycles=3):
+        return cli_main(
+            [
+                "evaluate-contagion",
+                "--scenarios",
+                "normal",
+                "--methods",
+                "random",
+                "--seeds",
+                *seeds,
+                "--num-banks",
+                "4",
+                "--eval-banks",
+                "4",
+                "--max-cycles",
+                str(max_cycles),
+                "--episodes",
+                "1",
+                "--out-dir",
+                str(out),
+                "--mlflow-uri",
+                f"sqlite:///{tmp_path / 'mlflow.db'}",
+            ]
+        )
+
+    assert run(["0"]) == 0
+    first = (out / "runs.csv").read_text()
+    # One more seed: only its row runs; the seed-0 row is read back, not rerun.
+    assert run(["0", "1"]) == 0
+    with (out / "runs.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["seed"] for r in rows] == ["0", "1"]
+    assert (out / "runs.csv").read_text().startswith(first)
+    summary = (out / "summary.md").read_text().splitlines()
+    lines = [x for x in summary if x.startswith("normal")]
+    assert len(lines) == 2  # the metrics table and the return's terms
+    line = lines[0]
+    assert [cell.strip() for cell in line.split("|")][:4] == [
+        "normal",
+        "4",
+        "random",
+        "2",
+    ]
+    with pytest.raises(ValueError, match=r"other settings \(max_cycles: \[3\] there"):
+        run(["0"], max_cycles=4)
