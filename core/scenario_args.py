@@ -69,6 +69,14 @@ def env_config_from_args(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
+REWARD_ARGS = (
+    "liquidity_weight",
+    "default_penalty",
+    "systemic_weight",
+    "systemic_charge",
+)
+
+
 def add_contagion_args(parser: argparse.ArgumentParser) -> None:
     """contagion_v0's size, scenario, episode length and reward weights."""
     add = parser.add_argument
@@ -78,6 +86,13 @@ def add_contagion_args(parser: argparse.ArgumentParser) -> None:
     add("--liquidity-weight", type=float, default=None, help="reward's mu")
     add("--default-penalty", type=float, default=None, help="reward's alpha_d")
     add("--systemic-weight", type=float, default=None, help="reward's lambda")
+    add(
+        "--systemic-charge",
+        choices=("increase", "level"),
+        default=None,
+        help="the reward's systemic term: the stress index's increase in the step "
+        "(the env's default) or its level",
+    )
 
 
 def contagion_env_config(args: argparse.Namespace) -> dict[str, Any]:
@@ -87,7 +102,33 @@ def contagion_env_config(args: argparse.Namespace) -> dict[str, Any]:
         "scenario": args.scenario,
         "max_cycles": args.max_cycles,
     }
-    for name in ("liquidity_weight", "default_penalty", "systemic_weight"):
+    for name in REWARD_ARGS:
         if getattr(args, name) is not None:
             config[name] = getattr(args, name)
     return config
+
+
+def contagion_success_threshold(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    measured: dict[tuple[str, int, int], float],
+) -> float:
+    """The ``--as-test`` bar on the mean return for ``(scenario, num_banks,
+    max_cycles)`` from ``measured`` (thresholds of measured runs, with the env's
+    reward); ``inf`` without ``--as-test``; a parser error for a world or reward
+    nobody measured."""
+    key = (args.scenario, args.num_banks, args.max_cycles)
+    if not args.as_test:
+        return measured.get(key, float("inf"))
+    changed = [name for name in REWARD_ARGS if getattr(args, name) is not None]
+    if changed:
+        parser.error(
+            f"--as-test thresholds are measured with the env's reward; drop "
+            f"{', '.join('--' + n.replace('_', '-') for n in changed)}"
+        )
+    if key not in measured:
+        parser.error(
+            f"--as-test has thresholds for (scenario, num_banks, max_cycles) in "
+            f"{sorted(measured)}, not {key}"
+        )
+    return measured[key]

@@ -16,9 +16,17 @@ How to run
 
 Results to expect
 -----------------
-No full run of this file has been measured yet, so ``EXPECTED_RETURN`` is empty
-and ``--as-test`` refuses. The evaluation (BENCHMARKS.md, "do learned banks make
-the system safer?") trained the same config for 4,000 env steps at 10 banks.
+    gridmarket train contagion_mappo --stop-iters 12 --as-test
+
+Measured (2026-12-03, this file's defaults: 30 banks, ``liquidity_crisis``, 100-step
+episodes, the env's reward): ``env_runners/episode_return_mean`` (the mean over
+banks of a bank's return) went from 3.21-3.34 in iterations 2-4 to 3.44 at
+iteration 12 (9,600 env steps, 86 s on the shared 2-core machine); ``--as-test``
+asks for 3.4. Episodes end every other iteration (16 worlds x 50 world-steps per
+iteration), so odd iterations report NaN. The bar is close to an untrained
+policy's return: it catches a learner that breaks, not a weak one; the learning
+test (``tests/algorithms/mappo``) and the evaluation (BENCHMARKS.md, "do learned
+banks make the system safer?") measure what MAPPO learns.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from gridmarket.experiment import Metric, run_experiment, tuned_example_parser
 from gridmarket.scenario_args import (
     add_contagion_args,
     contagion_env_config,
+    contagion_success_threshold,
 )
 
 parser = tuned_example_parser(__doc__, default_iters=60)
@@ -42,11 +51,11 @@ parser.add_argument(
 )
 parser.set_defaults(no_stop_on_success=True)
 
-# --as-test thresholds on env_runners/episode_return_mean per (scenario, num_banks),
-# only from measured runs of this file. None measured yet (see BENCHMARKS.md): the
-# shared 2-core machine had no time for a full run before the deadline, so
-# --as-test refuses rather than test against an invented number.
-EXPECTED_RETURN: dict[tuple[str, int], float] = {}
+# --as-test bars on env_runners/episode_return_mean per (scenario, num_banks,
+# max_cycles), only from measured runs of this file (see "Results to expect").
+EXPECTED_RETURN: dict[tuple[str, int, int], float] = {
+    ("liquidity_crisis", 30, 100): 3.4
+}
 PROGRESS = ("num_env_steps_sampled_lifetime", "env_runners/default_rate")
 
 
@@ -62,16 +71,11 @@ def build_config(env_config: dict[str, Any], curriculum: bool = False) -> MAPPOC
 
 def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
-    key = (args.scenario, args.num_banks)
     success = Metric(
         "env_runners/episode_return_mean",
-        EXPECTED_RETURN.get(key, float("inf")),
+        contagion_success_threshold(parser, args, EXPECTED_RETURN),
         mode="max",
     )
-    if args.as_test and key not in EXPECTED_RETURN:
-        parser.error(
-            f"--as-test has thresholds for {sorted(EXPECTED_RETURN)}, not {key}"
-        )
     return run_experiment(
         build_config(contagion_env_config(args), args.curriculum),
         args,

@@ -12,10 +12,15 @@ How to run
 
 Results to expect
 -----------------
-No full run of this file has been measured yet, so ``EXPECTED_RETURN`` is empty
-and ``--as-test`` refuses. The evaluation (BENCHMARKS.md, "do learned banks make
-the system safer?") trained the same config for 4,000 env steps at 10 banks. PPO samples through per-agent
-dicts and episode bookkeeping, so each iteration is slow (see the benchmark).
+    gridmarket train contagion_ppo --stop-iters 4 --as-test
+
+Measured (2026-12-03, this file's defaults: 30 banks, ``liquidity_crisis``, 100-step
+episodes, the env's reward): ``env_runners/episode_return_mean``, which RLlib sums
+over the 30 banks, was 96.3, 100.8, 101.8 and 99.4 in iterations 1-4 (1,000 env
+steps each, 163 s in all on the shared 2-core machine); ``--as-test`` asks for 98.
+The bar is close to an untrained policy's return: it catches a learner that
+breaks, not a weak one. PPO samples through per-agent dicts and episode
+bookkeeping, so each iteration is slow (see the benchmark).
 """
 
 from __future__ import annotations
@@ -27,30 +32,26 @@ from gridmarket.experiment import Metric, run_experiment, tuned_example_parser
 from gridmarket.scenario_args import (
     add_contagion_args,
     contagion_env_config,
+    contagion_success_threshold,
 )
 
 parser = tuned_example_parser(__doc__, default_iters=20)
 add_contagion_args(parser)
 parser.set_defaults(no_stop_on_success=True)
 
-# --as-test thresholds on env_runners/episode_return_mean per (scenario, num_banks),
-# only from measured runs of this file. None measured yet (see BENCHMARKS.md): the
-# shared 2-core machine had no time for a full run before the deadline, so
-# --as-test refuses rather than test against an invented number.
-EXPECTED_RETURN: dict[tuple[str, int], float] = {}
+# --as-test bars on env_runners/episode_return_mean per (scenario, num_banks,
+# max_cycles), only from measured runs of this file (see "Results to expect").
+EXPECTED_RETURN: dict[tuple[str, int, int], float] = {
+    ("liquidity_crisis", 30, 100): 98.0
+}
 PROGRESS = ("num_env_steps_sampled_lifetime",)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
-    key = (args.scenario, args.num_banks)
-    if args.as_test and key not in EXPECTED_RETURN:
-        parser.error(
-            f"--as-test has thresholds for {sorted(EXPECTED_RETURN)}, not {key}"
-        )
     success = Metric(
         "env_runners/episode_return_mean",
-        EXPECTED_RETURN.get(key, float("inf")),
+        contagion_success_threshold(parser, args, EXPECTED_RETURN),
         mode="max",
     )
     config = independent_ppo_config(

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from gridmarket.experiment import format_table
+from gridmarket.scenario_args import REWARD_ARGS
 from gridmarket.tracking import (
     config_params,
     log_batched,
@@ -123,12 +124,7 @@ def env_config(
         "scenario": scenario,
         "max_cycles": args.max_cycles,
     }
-    for name in (
-        "liquidity_weight",
-        "default_penalty",
-        "systemic_weight",
-        "systemic_charge",
-    ):
+    for name in REWARD_ARGS:
         if getattr(args, name) is not None:
             config[name] = getattr(args, name)
     return config

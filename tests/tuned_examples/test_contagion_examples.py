@@ -1,0 +1,48 @@
+"""The contagion tuned examples' --as-test bars: measured worlds only, env's reward."""
+
+import re
+
+import pytest
+
+from gridmarket.scenario_args import contagion_success_threshold
+from gridmarket.tuned_examples import contagion_mappo, contagion_ppo
+
+EXAMPLES = [contagion_mappo, contagion_ppo]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda m: m.__name__)
+def test_as_test_takes_the_measured_bar_of_the_world(example):
+    assert example.EXPECTED_RETURN, "no measured --as-test threshold"
+    (scenario, banks, cycles), bar = next(iter(example.EXPECTED_RETURN.items()))
+    argv = [
+        "--as-test",
+        "--scenario",
+        scenario,
+        "--num-banks",
+        str(banks),
+        "--max-cycles",
+        str(cycles),
+    ]
+    args = example.parser.parse_args(argv)
+    threshold = contagion_success_threshold(
+        example.parser, args, example.EXPECTED_RETURN
+    )
+    assert threshold == bar
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--num-banks", "7"], r"has thresholds for .* not \('liquidity_crisis', 7"),
+        (
+            ["--systemic-weight", "2"],
+            "measured with the env's reward; drop --systemic-weight",
+        ),
+    ],
+)
+def test_as_test_refuses_unmeasured_worlds_and_rewards(example, extra, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        example.main(["--as-test", "--scenario", "liquidity_crisis", *extra])
+    assert stop.value.code == 2
+    assert re.search(message, capsys.readouterr().err)
