@@ -29,6 +29,8 @@ class PipelineConfig:
     # rejection sampling and SFT
     rs_num_samples: int = 8  # N of best-of-N
     rs_max_windows: int = 64  # training windows sampled
+    # rejection samples score at least this; None: format-valid completions only
+    rs_min_reward: float | None = None
     sft_epochs: int = 2
     sft_lr: float = 1e-5
     # comparison
