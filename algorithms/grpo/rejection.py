@@ -78,6 +78,8 @@ def best_of_n(
     """
     if num_samples < 1:
         raise ValueError(f"num_samples must be >= 1, got {num_samples}")
+    if min_reward is not None and np.isnan(min_reward):
+        raise ValueError("min_reward must be a number or None, got nan")
     windows = [int(w) for w in window_ids]
     result = RejectionSamples()
     for start in range(0, len(windows), prompts_per_batch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -60,6 +61,8 @@ class PipelineConfig:
         for name in ("lr", "sft_lr", "temperature"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.rs_min_reward is not None and math.isnan(self.rs_min_reward):
+            raise ValueError("rs_min_reward must be a number or None, got nan")
 
     def loggable(self) -> dict[str, Any]:
         params = asdict(self)

@@ -126,6 +126,22 @@ def test_rejection_min_reward_threshold():
     )
 
 
+def test_nan_threshold_is_refused():
+    from gridmarket.grpo_pipeline.config import PipelineConfig
+
+    with pytest.raises(ValueError, match="nan"):
+        PipelineConfig(model="m", out_dir="o", rs_min_reward=math.nan)
+    with pytest.raises(ValueError, match="nan"):
+        best_of_n(
+            ScriptedModule([]),
+            forecast_env(),
+            [0],
+            num_samples=1,
+            max_new_tokens=8,
+            min_reward=math.nan,
+        )
+
+
 def test_default_filter_needs_the_envs_format_entry():
     with pytest.raises(KeyError, match="format"):
         best_of_n(
