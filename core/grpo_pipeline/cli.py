@@ -37,6 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rs-samples", type=int, default=8, help="N of best-of-N")
     p.add_argument("--rs-windows", type=int, default=64)
+    p.add_argument(
+        "--rs-min-reward",
+        type=float,
+        default=None,
+        help="rejection sampling keeps a window's best completion only if its "
+        "reward is at least this (default: only format-valid completions; an "
+        "invalid forecast scores the floor, -10); windows with none are dropped",
+    )
     p.add_argument("--sft-epochs", type=int, default=2)
     p.add_argument("--sft-lr", type=float, default=1e-5)
     p.add_argument("--eval-windows", type=int, default=64)
@@ -79,6 +87,7 @@ def main(argv: list[str]) -> int:
         temperature=args.temperature,
         rs_num_samples=args.rs_samples,
         rs_max_windows=args.rs_windows,
+        rs_min_reward=args.rs_min_reward,
         sft_epochs=args.sft_epochs,
         sft_lr=args.sft_lr,
         eval_max_windows=args.eval_windows,

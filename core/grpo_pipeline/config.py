@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -29,6 +30,8 @@ class PipelineConfig:
     # rejection sampling and SFT
     rs_num_samples: int = 8  # N of best-of-N
     rs_max_windows: int = 64  # training windows sampled
+    # rejection samples score at least this; None: format-valid completions only
+    rs_min_reward: float | None = None
     sft_epochs: int = 2
     sft_lr: float = 1e-5
     # comparison
@@ -58,6 +61,8 @@ class PipelineConfig:
         for name in ("lr", "sft_lr", "temperature"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.rs_min_reward is not None and math.isnan(self.rs_min_reward):
+            raise ValueError("rs_min_reward must be a number or None, got nan")
 
     def loggable(self) -> dict[str, Any]:
         params = asdict(self)

@@ -16,7 +16,7 @@ import torch
 
 from gridmarket.algorithms.grpo import GRPO, GRPOConfig
 from gridmarket.algorithms.grpo.env_runner import make_text_env
-from gridmarket.algorithms.grpo.rejection import best_of_n
+from gridmarket.algorithms.grpo.rejection import best_of_n, describe_eligibility
 from gridmarket.algorithms.grpo.sft import train_sft
 from gridmarket.algorithms.grpo.torch.grpo_rl_module import GRPOTorchRLModule
 from gridmarket.grpo_pipeline.config import PipelineConfig
@@ -130,12 +130,15 @@ def grpo_stage(
 def rejection_stage(
     cfg: PipelineConfig, model: str, stage_dir: Path, report: Report
 ) -> dict[str, float]:
-    """Best of ``rs_num_samples`` per training window; writes ``samples.jsonl``."""
+    """Best of ``rs_num_samples`` per training window; writes ``samples.jsonl``.
+
+    Only format-valid completions (or, with ``rs_min_reward``, those scoring at
+    least that) compete; windows with none are dropped and counted."""
     torch.manual_seed(cfg.seed)
     module = load_module(cfg, model)
     env = stage_env(cfg, "train")
     windows = spaced_windows(env.unwrapped.num_windows, cfg.rs_max_windows)
-    kept = best_of_n(
+    samples = best_of_n(
         module,
         env,
         windows,
@@ -143,21 +146,34 @@ def rejection_stage(
         max_new_tokens=cfg.max_new_tokens,
         max_prompt_length=cfg.max_prompt_length,
         generator=torch.Generator().manual_seed(cfg.seed),
+        min_reward=cfg.rs_min_reward,
     )
+    kept = samples.kept
     tmp = stage_dir / f"{SAMPLES}.tmp"
     with tmp.open("w") as f:
         for row in kept:
             f.write(json.dumps(row) + "\n")
     os.replace(tmp, stage_dir / SAMPLES)
-    best = np.array([row["reward"] for row in kept])
-    mean_all = np.array([np.mean(row["rewards"]) for row in kept])
     metrics = {
-        "best_reward_mean": float(best.mean()),
-        "sample_reward_mean": float(mean_all.mean()),
         "num_windows": float(len(kept)),
+        "num_dropped": float(len(samples.dropped)),
     }
+    if kept:
+        metrics["best_reward_mean"] = float(np.mean([row["reward"] for row in kept]))
+        metrics["sample_reward_mean"] = float(
+            np.mean([np.mean(row["rewards"]) for row in kept])
+        )
+    print(
+        f"[pipeline] rejection_sampling: kept {len(kept)} of {len(windows)} windows, "
+        f"dropped {len(samples.dropped)} "
+        f"(no completion {describe_eligibility(cfg.rs_min_reward)})"
+    )
     report(metrics, 0)
     return metrics
+
+
+class NoSamplesError(RuntimeError):
+    """SFT found no rejection samples to train on."""
 
 
 def sft_stage(
@@ -166,6 +182,13 @@ def sft_stage(
     """SFT of ``model`` on the rejection samples; writes ``stage_dir/model``."""
     torch.manual_seed(cfg.seed)
     rows = [json.loads(line) for line in samples.read_text().splitlines() if line]
+    if not rows:
+        raise NoSamplesError(
+            f"SFT has nothing to train on: rejection sampling kept no window "
+            f"({samples} is empty: no window had a completion "
+            f"{describe_eligibility(cfg.rs_min_reward)}). Rerun the same command with more --rs-samples or "
+            f"--rs-windows, or a lower --rs-min-reward: rejection sampling runs again."
+        )
     module = load_module(cfg, model, lora=True)
     losses = train_sft(
         module,

@@ -48,6 +48,8 @@ def pipeline_command(model, out, uri):
         "4",
         "--rs-windows",
         "4",
+        "--rs-min-reward",  # the stand-in env reports no `format`; keep every window
+        "0",
         "--sft-epochs",
         "2",
         "--sft-lr",

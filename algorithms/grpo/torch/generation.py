@@ -10,6 +10,8 @@ Shapes: ``B`` sequences, ``L`` prompt tokens (left-padded), ``T`` completion tok
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 
@@ -94,6 +96,50 @@ def sample_completions(
     )
 
 
+# Attention implementations that take a ready 4D additive mask ``[B, 1, S, S]``.
+ADDITIVE_MASK_ATTENTION = ("sdpa", "eager")
+
+
+def shared_attention_bias(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """The causal + padding mask as one additive float tensor, ``[B, 1, S, S]``.
+
+    Given a 2D padding mask, transformers builds a boolean 4D mask and torch's CPU
+    ``scaled_dot_product_attention`` turns it into a float copy inside every layer,
+    each copy saved for backward: ``num_layers`` tensors of ``B * S * S`` floats. One
+    float mask shared by all layers is saved once. 0 where a query may attend,
+    the dtype's minimum elsewhere; a padding query attends to itself only (no
+    all-masked rows, so no NaN; those positions are never scored).
+    """
+    steps = mask.shape[1]
+    keys = mask.bool()[:, None, None, :]  # [B, 1, 1, S]
+    causal = torch.ones(steps, steps, dtype=torch.bool, device=mask.device).tril()
+    eye = torch.eye(steps, dtype=torch.bool, device=mask.device)
+    allowed = (causal & keys) | eye  # [B, 1, S, S]
+    bias = torch.zeros(allowed.shape, dtype=dtype, device=mask.device)
+    return bias.masked_fill_(~allowed, torch.finfo(dtype).min)
+
+
+def _attention_mask_for_training(model: torch.nn.Module, mask: torch.Tensor) -> Any:
+    """``mask`` itself, or one shared 4D bias where that saves per-layer copies
+    (padded batch, an attention implementation that takes an additive mask, plain
+    causal attention: a ready 4D mask would drop a sliding window or chunking)."""
+    config = getattr(model, "config", None)
+    impl = getattr(config, "_attn_implementation", None)
+    if impl not in ADDITIVE_MASK_ATTENTION or bool(mask.all()):
+        return mask  # no padding: sdpa runs causal with no mask at all
+    layer_types = set(getattr(config, "layer_types", None) or ())
+    if (
+        getattr(config, "sliding_window", None)
+        or getattr(config, "attention_chunk_size", None)
+        or layer_types - {"full_attention"}
+    ):
+        return mask
+    dtype = next(model.parameters()).dtype
+    if not dtype.is_floating_point:
+        return mask
+    return shared_attention_bias(mask, dtype)
+
+
 def completion_log_probs(
     model: torch.nn.Module,
     prompt_ids: torch.Tensor,  # [B, L] left-padded
@@ -109,11 +155,13 @@ def completion_log_probs(
     steps = completion_ids.shape[1]
     logits = model(
         input_ids=input_ids,
-        attention_mask=mask,
+        attention_mask=_attention_mask_for_training(model, mask),
         position_ids=position_ids_from_mask(mask),
         use_cache=False,
         logits_to_keep=steps + 1,  # no [B, L, V] logits for the prompt's positions
     ).logits  # [B, T + 1, V]: positions L - 1 .. L + T - 1
-    scores = logits[:, :-1, :].float() / temperature  # [B, T, V]
+    scores = logits[:, :-1, :].float()  # [B, T, V]
+    if temperature != 1.0:
+        scores = scores / temperature
     logp = torch.log_softmax(scores, dim=-1).gather(-1, completion_ids[..., None])
     return logp[..., 0] * completion_mask.to(logp.dtype)

@@ -3,7 +3,12 @@
 import pytest
 import torch
 
-from gridmarket.algorithms.grpo.batch import COMPLETION_IDS, COMPLETION_MASK
+from gridmarket.algorithms.grpo.batch import (
+    COMPLETION_IDS,
+    COMPLETION_MASK,
+    PROMPT_IDS,
+    PROMPT_MASK,
+)
 from gridmarket.algorithms.grpo.torch.generation import _top_p_filter
 from gridmarket.algorithms.grpo.torch.grpo_rl_module import LOGP, GRPOTorchRLModule
 
@@ -70,3 +75,30 @@ def test_module_state_is_the_trainable_weights_only(tiny_lm):
     )
     with pytest.raises(KeyError, match="missing"):
         lora.set_state({})
+
+
+def test_training_forward_saves_one_attention_mask_for_all_layers(tiny_lm):
+    """A padded batch's [B, 1, S, S] float mask is saved for backward once, not once
+    per layer (torch's CPU sdpa would save its own float copy of a boolean mask)."""
+    module = make_module(tiny_lm)
+    assert module.lm.config.n_layer >= 2
+    out = module.generate(
+        PROMPTS,
+        group_size=2,
+        max_new_tokens=6,
+        max_prompt_length=64,
+        generator=torch.Generator().manual_seed(0),
+    )
+    assert (out[PROMPT_MASK] == 0).any()  # the prompts differ in length: padded
+    steps = out[PROMPT_IDS].shape[1] + out[COMPLETION_IDS].shape[1]
+    masks = set()
+
+    def pack(t):
+        if t.dim() == 4 and tuple(t.shape[-2:]) == (steps, steps):
+            masks.add(t.untyped_storage().data_ptr())
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        logp = module.log_probs(out)
+    assert len(masks) == 1
+    torch.testing.assert_close(logp, out[LOGP], atol=1e-5, rtol=0)
