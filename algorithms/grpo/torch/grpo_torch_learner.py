@@ -25,7 +25,6 @@ from gridmarket.algorithms.grpo.torch.grpo_rl_module import LOGP, model_identity
 from gridmarket.algorithms.grpo.torch.hf import ModelIdentity, load_causal_lm
 
 REFERENCE_STATE = "reference_model"
-REF_LOGP = "ref_logp"
 LOSS_KEY = "grpo_loss"
 KL_KEY = "kl"
 CLIP_FRACTION_KEY = "clip_fraction"
@@ -107,18 +106,6 @@ class GRPOTorchLearner(TorchLearner):
             )
 
     @override(TorchLearner)
-    def _update(self, batch: dict[str, Any]) -> tuple[Any, Any, Any]:
-        # The reference log-probs come first, while no graph is alive: computed in
-        # the loss, the reference forward's activations would stack on top of the
-        # policy's saved activations at the memory peak.
-        if self.config.beta > 0:
-            for module_id, module_batch in batch.items():
-                module_batch[REF_LOGP] = self.reference_log_probs(
-                    module_id, module_batch
-                )
-        return super()._update(batch)
-
-    @override(TorchLearner)
     def compute_loss_for_module(
         self,
         *,
@@ -127,11 +114,9 @@ class GRPOTorchLearner(TorchLearner):
         batch: dict[str, Any],
         fwd_out: dict[str, torch.Tensor],
     ) -> torch.Tensor:
-        ref_logp = None
-        if config.beta > 0:
-            ref_logp = batch.get(REF_LOGP)
-            if ref_logp is None:  # a caller that skipped `_update`
-                ref_logp = self.reference_log_probs(module_id, batch)
+        ref_logp = (
+            self.reference_log_probs(module_id, batch) if config.beta > 0 else None
+        )
         loss, stats = grpo_loss(
             fwd_out[LOGP],  # [N, T]
             batch[OLD_LOGP].float(),  # [N, T]
