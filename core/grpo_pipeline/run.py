@@ -54,14 +54,9 @@ def run_stage(
         return stages.rejection_stage(cfg, _model_of(out, "grpo_1"), stage_dir, report)
     if stage == "sft":
         samples = out / "rejection_sampling" / stages.SAMPLES
-        try:
-            return stages.sft_stage(
-                cfg, _model_of(out, "grpo_1"), samples, stage_dir, report
-            )
-        except stages.NoSamplesError:
-            # Rejection sampling is redone on the next run (with its new options).
-            (out / "rejection_sampling" / DONE).unlink(missing_ok=True)
-            raise
+        return stages.sft_stage(
+            cfg, _model_of(out, "grpo_1"), samples, stage_dir, report
+        )
     if stage == "grpo_2":
         return stages.grpo_stage(cfg, _model_of(out, "sft"), stage_dir, report)
     if stage == "comparison":

@@ -149,6 +149,13 @@ def rejection_stage(
         min_reward=cfg.rs_min_reward,
     )
     kept = samples.kept
+    if not kept:  # raised before DONE.json: the next run samples again
+        raise NoSamplesError(
+            f"rejection sampling kept none of {len(windows)} windows: no completion "
+            f"{describe_eligibility(cfg.rs_min_reward)}, so SFT would have nothing "
+            "to train on. Rerun the same command with more --rs-samples or "
+            "--rs-windows, or a lower --rs-min-reward: this stage runs again."
+        )
     tmp = stage_dir / f"{SAMPLES}.tmp"
     with tmp.open("w") as f:
         for row in kept:
@@ -173,7 +180,7 @@ def rejection_stage(
 
 
 class NoSamplesError(RuntimeError):
-    """SFT found no rejection samples to train on."""
+    """Rejection sampling kept no window, so SFT would have nothing to train on."""
 
 
 def sft_stage(
@@ -182,13 +189,6 @@ def sft_stage(
     """SFT of ``model`` on the rejection samples; writes ``stage_dir/model``."""
     torch.manual_seed(cfg.seed)
     rows = [json.loads(line) for line in samples.read_text().splitlines() if line]
-    if not rows:
-        raise NoSamplesError(
-            f"SFT has nothing to train on: rejection sampling kept no window "
-            f"({samples} is empty: no window had a completion "
-            f"{describe_eligibility(cfg.rs_min_reward)}). Rerun the same command with more --rs-samples or "
-            f"--rs-windows, or a lower --rs-min-reward: rejection sampling runs again."
-        )
     module = load_module(cfg, model, lora=True)
     losses = train_sft(
         module,

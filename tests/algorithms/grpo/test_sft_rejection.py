@@ -1,6 +1,5 @@
 """SFT lowers its loss; rejection sampling keeps the best eligible of N (no Ray)."""
 
-import json
 import math
 
 import gymnasium as gym
@@ -153,7 +152,9 @@ def test_default_filter_needs_the_envs_format_entry():
         )
 
 
-def test_sft_with_no_samples_says_so_and_rejection_sampling_reruns(tmp_path):
+def test_rejection_stage_that_keeps_nothing_says_so_and_is_not_done(tmp_path, tiny_lm):
+    """An untrained tiny GPT-2 writes no readable forecast: every window is
+    dropped, the stage raises before it is marked done, so a rerun samples again."""
     from gridmarket.grpo_pipeline import run, stages
     from gridmarket.grpo_pipeline.cli import build_parser
     from gridmarket.grpo_pipeline.config import PipelineConfig
@@ -161,13 +162,16 @@ def test_sft_with_no_samples_says_so_and_rejection_sampling_reruns(tmp_path):
     args = build_parser().parse_args(["--model", "m", "--rs-min-reward=-2.5"])
     assert args.rs_min_reward == -2.5
     assert build_parser().parse_args(["--model", "m"]).rs_min_reward is None
-    cfg = PipelineConfig(model="unused", out_dir=str(tmp_path))
-    rs_dir = tmp_path / "rejection_sampling"
-    rs_dir.mkdir()
-    (rs_dir / stages.SAMPLES).write_text("")
-    (rs_dir / run.DONE).write_text(json.dumps({"metrics": {"num_windows": 0.0}}))
-    (tmp_path / "sft").mkdir()
-    with pytest.raises(stages.NoSamplesError, match="--rs-min-reward"):
-        run.run_stage(cfg, "sft", tmp_path / "sft", lambda *_: None)
-    assert not run.stage_done(tmp_path, "rejection_sampling")  # redone next run
-    assert not run.stage_done(tmp_path, "sft")
+    cfg = PipelineConfig(
+        model=tiny_lm,
+        out_dir=str(tmp_path),
+        rs_num_samples=2,
+        rs_max_windows=2,
+        max_new_tokens=4,
+    )
+    stage_dir = tmp_path / "rejection_sampling"
+    stage_dir.mkdir()
+    with pytest.raises(stages.NoSamplesError, match="kept none of 2 windows"):
+        stages.rejection_stage(cfg, tiny_lm, stage_dir, lambda *_: None)
+    assert not run.stage_done(tmp_path, "rejection_sampling")
+    assert not (stage_dir / stages.SAMPLES).exists()
