@@ -19,6 +19,11 @@ def validate_grpo_options(config: Any) -> None:
         ("max_prompt_length", config.max_prompt_length >= 1, ">= 1"),
         ("temperature", config.temperature > 0, "> 0"),
         ("top_p", 0 < config.top_p <= 1, "in (0, 1]"),
+        (
+            "share_prompt_forward",
+            isinstance(config.share_prompt_forward, bool),
+            "True or False",
+        ),
         ("beta", config.beta >= 0, ">= 0"),
         ("clip_low", 0 <= config.clip_low < 1, "in [0, 1)"),
         ("clip_high", config.clip_high >= 0, ">= 0"),

@@ -74,6 +74,7 @@ class GRPOConfig(AlgorithmConfig):
         self.max_prompt_length = 512
         self.temperature = 1.0
         self.top_p = 1.0
+        self.share_prompt_forward = True
         self.beta = 0.0
         self.clip_low = 0.2
         self.clip_high = 0.2
@@ -109,6 +110,7 @@ class GRPOConfig(AlgorithmConfig):
         max_prompt_length: int = NotProvided,
         temperature: float = NotProvided,
         top_p: float = NotProvided,
+        share_prompt_forward: bool = NotProvided,
         beta: float = NotProvided,
         clip_low: float = NotProvided,
         clip_high: float = NotProvided,
@@ -137,6 +139,10 @@ class GRPOConfig(AlgorithmConfig):
             max_new_tokens: completion length cap (tokens).
             max_prompt_length: prompts are truncated from the left to this.
             temperature, top_p: sampling; log-probs use ``logits / temperature``.
+            share_prompt_forward: the learner runs each distinct prompt once and
+                the group's completions against its cached keys and values (same
+                log-probs and gradients, about ``group_size`` times less prompt
+                memory and compute); ``False`` runs every prompt + completion.
             beta: k3 KL coefficient; 0 loads no reference model.
             clip_low, clip_high: ratio clipped to ``[1 - low, 1 + high]``.
             advantage_type: ``"grpo"`` or ``"dr_grpo"``.
@@ -166,6 +172,7 @@ class GRPOConfig(AlgorithmConfig):
             "dtype": self.dtype,
             "lora": self.lora,
             "temperature": self.temperature,
+            "share_prompt_forward": self.share_prompt_forward,
         }
 
     @override(AlgorithmConfig)

@@ -10,8 +10,6 @@ Shapes: ``B`` sequences, ``L`` prompt tokens (left-padded), ``T`` completion tok
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
 
@@ -96,48 +94,82 @@ def sample_completions(
     )
 
 
-# Attention implementations that take a ready 4D additive mask ``[B, 1, S, S]``.
-ADDITIVE_MASK_ATTENTION = ("sdpa", "eager")
+def _score(logits: torch.Tensor, completion_ids: torch.Tensor, temperature: float):
+    """``log_softmax(logits / temperature)`` at the completion tokens, ``[B, T]``."""
+    scores = logits.float()  # [B, T, V]
+    if temperature != 1.0:
+        scores = scores / temperature
+    logp = torch.log_softmax(scores, dim=-1).gather(-1, completion_ids[..., None])
+    return logp[..., 0]
 
 
-def shared_attention_bias(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """The causal + padding mask as one additive float tensor, ``[B, 1, S, S]``.
+def _concatenated_logits(
+    model: torch.nn.Module,
+    prompt_ids: torch.Tensor,  # [B, L]
+    prompt_mask: torch.Tensor,  # [B, L]
+    completion_ids: torch.Tensor,  # [B, T]
+    completion_mask: torch.Tensor,  # [B, T]
+) -> torch.Tensor:
+    """Each row's prompt and completion as one padded sequence, ``[B, T, V]``."""
+    input_ids = torch.cat([prompt_ids, completion_ids], dim=1)  # [B, L + T]
+    mask = torch.cat([prompt_mask, completion_mask], dim=1).long()
+    steps = completion_ids.shape[1]
+    logits = model(
+        input_ids=input_ids,
+        attention_mask=mask,
+        position_ids=position_ids_from_mask(mask),
+        use_cache=False,
+        logits_to_keep=steps + 1,  # no [B, L, V] logits for the prompt's positions
+    ).logits  # [B, T + 1, V]: positions L - 1 .. L + T - 1
+    return logits[:, :-1, :]
 
-    Given a 2D padding mask, transformers builds a boolean 4D mask and torch's CPU
-    ``scaled_dot_product_attention`` turns it into a float copy inside every layer,
-    each copy saved for backward: ``num_layers`` tensors of ``B * S * S`` floats. One
-    float mask shared by all layers is saved once. 0 where a query may attend,
-    the dtype's minimum elsewhere; a padding query attends to itself only (no
-    all-masked rows, so no NaN; those positions are never scored).
+
+def _shared_prompt_logits(
+    model: torch.nn.Module,
+    prompt_ids: torch.Tensor,  # [B, L]
+    prompt_mask: torch.Tensor,  # [B, L]
+    completion_ids: torch.Tensor,  # [B, T]
+    completion_mask: torch.Tensor,  # [B, T]
+) -> torch.Tensor:
+    """The same logits as :func:`_concatenated_logits`, ``[B, T, V]``, with each
+    distinct prompt run once.
+
+    The ``U`` distinct prompts run with a KV cache; the cache's keys and values
+    are gathered to the ``B`` rows (``Cache.reorder_cache``, differentiable), and
+    the completions run against them. A GRPO batch of ``P`` prompts x ``G``
+    completions thus runs ``P`` prompt forwards instead of ``P * G``: activations
+    and compute for the prompt tokens shrink ``G``-fold, and gradients flow
+    through the cached keys and values into the prompt's forward as before.
     """
-    steps = mask.shape[1]
-    keys = mask.bool()[:, None, None, :]  # [B, 1, 1, S]
-    causal = torch.ones(steps, steps, dtype=torch.bool, device=mask.device).tril()
-    eye = torch.eye(steps, dtype=torch.bool, device=mask.device)
-    allowed = (causal & keys) | eye  # [B, 1, S, S]
-    bias = torch.zeros(allowed.shape, dtype=dtype, device=mask.device)
-    return bias.masked_fill_(~allowed, torch.finfo(dtype).min)
-
-
-def _attention_mask_for_training(model: torch.nn.Module, mask: torch.Tensor) -> Any:
-    """``mask`` itself, or one shared 4D bias where that saves per-layer copies
-    (padded batch, an attention implementation that takes an additive mask, plain
-    causal attention: a ready 4D mask would drop a sliding window or chunking)."""
-    config = getattr(model, "config", None)
-    impl = getattr(config, "_attn_implementation", None)
-    if impl not in ADDITIVE_MASK_ATTENTION or bool(mask.all()):
-        return mask  # no padding: sdpa runs causal with no mask at all
-    layer_types = set(getattr(config, "layer_types", None) or ())
-    if (
-        getattr(config, "sliding_window", None)
-        or getattr(config, "attention_chunk_size", None)
-        or layer_types - {"full_attention"}
-    ):
-        return mask
-    dtype = next(model.parameters()).dtype
-    if not dtype.is_floating_point:
-        return mask
-    return shared_attention_bias(mask, dtype)
+    prompt_len = prompt_ids.shape[1]
+    distinct, row_prompt = torch.unique(
+        torch.cat([prompt_ids, prompt_mask.to(prompt_ids.dtype)], dim=1),
+        dim=0,
+        return_inverse=True,
+    )  # [U, 2L], [B]
+    distinct_ids, distinct_mask = distinct[:, :prompt_len], distinct[:, prompt_len:]
+    prompt_out = model(
+        input_ids=distinct_ids,
+        attention_mask=distinct_mask,
+        position_ids=position_ids_from_mask(distinct_mask),
+        use_cache=True,
+        logits_to_keep=1,  # the last prompt position predicts completion token 0
+    )
+    first = prompt_out.logits[row_prompt]  # [B, 1, V]
+    steps = completion_ids.shape[1]
+    if steps == 1:
+        return first
+    cache = prompt_out.past_key_values
+    cache.reorder_cache(row_prompt)  # [U, ...] -> [B, ...]
+    prompt_tokens = prompt_mask.long().sum(dim=1, keepdim=True)  # [B, 1]
+    rest = model(
+        input_ids=completion_ids[:, :-1],  # the last token predicts nothing scored
+        attention_mask=torch.cat([prompt_mask, completion_mask[:, :-1]], 1).long(),
+        position_ids=prompt_tokens + torch.arange(steps - 1, device=prompt_ids.device),
+        past_key_values=cache,
+        use_cache=True,
+    ).logits  # [B, T - 1, V]
+    return torch.cat([first, rest], dim=1)
 
 
 def completion_log_probs(
@@ -147,21 +179,17 @@ def completion_log_probs(
     completion_ids: torch.Tensor,  # [B, T]
     completion_mask: torch.Tensor,  # [B, T]
     temperature: float = 1.0,
+    *,
+    share_prompts: bool = True,
 ) -> torch.Tensor:
     """``log pi(completion token | prefix)`` under ``logits / temperature``, ``[B, T]``
-    (0 where ``completion_mask`` is 0). Differentiable."""
-    input_ids = torch.cat([prompt_ids, completion_ids], dim=1)  # [B, L + T]
-    mask = torch.cat([prompt_mask, completion_mask], dim=1).long()
-    steps = completion_ids.shape[1]
-    logits = model(
-        input_ids=input_ids,
-        attention_mask=_attention_mask_for_training(model, mask),
-        position_ids=position_ids_from_mask(mask),
-        use_cache=False,
-        logits_to_keep=steps + 1,  # no [B, L, V] logits for the prompt's positions
-    ).logits  # [B, T + 1, V]: positions L - 1 .. L + T - 1
-    scores = logits[:, :-1, :].float()  # [B, T, V]
-    if temperature != 1.0:
-        scores = scores / temperature
-    logp = torch.log_softmax(scores, dim=-1).gather(-1, completion_ids[..., None])
-    return logp[..., 0] * completion_mask.to(logp.dtype)
+    (0 where ``completion_mask`` is 0). Differentiable.
+
+    ``share_prompts`` runs each distinct prompt once (see
+    :func:`_shared_prompt_logits`); ``False`` runs every row's prompt and
+    completion as one sequence. Both give the same values and gradients.
+    """
+    logits_of = _shared_prompt_logits if share_prompts else _concatenated_logits
+    logits = logits_of(model, prompt_ids, prompt_mask, completion_ids, completion_mask)
+    logp = _score(logits, completion_ids, temperature)
+    return logp * completion_mask.to(logp.dtype)

@@ -44,7 +44,9 @@ class GRPOTorchRLModule(TorchRLModule):
 
     ``model_config`` keys: ``model`` (id or path, required), ``gguf_file``,
     ``revision``, ``dtype`` (``"float32"``), ``lora`` (``None`` or a dict, see
-    :func:`~gridmarket.algorithms.grpo.torch.hf.apply_lora`), ``temperature``.
+    :func:`~gridmarket.algorithms.grpo.torch.hf.apply_lora`), ``temperature``,
+    ``share_prompt_forward`` (``True``: each distinct prompt's forward runs once
+    per batch, see :func:`~gridmarket.algorithms.grpo.torch.generation.completion_log_probs`).
 
     Its state (``get_state``) is the trainable parameters only: the LoRA adapters
     when LoRA is on, every weight otherwise. The frozen base weights come from
@@ -61,6 +63,7 @@ class GRPOTorchRLModule(TorchRLModule):
             model = apply_lora(model, dict(config["lora"]))
         self.lm = model
         self.temperature = float(config.get("temperature", 1.0))
+        self.share_prompt_forward = bool(config.get("share_prompt_forward", True))
 
     @override(TorchRLModule)
     def train(self, mode: bool = True) -> GRPOTorchRLModule:
@@ -77,15 +80,19 @@ class GRPOTorchRLModule(TorchRLModule):
     def _forward_train(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return {LOGP: self.log_probs(batch)}
 
-    def log_probs(self, batch: dict[str, Any]) -> torch.Tensor:
-        """Per-token log-probs of the batch's completions, ``[B, T]``."""
+    def log_probs(
+        self, batch: dict[str, Any], lm: torch.nn.Module | None = None
+    ) -> torch.Tensor:
+        """Per-token log-probs of the batch's completions under ``lm`` (default:
+        this module's model), ``[B, T]``."""
         return completion_log_probs(
-            self.lm,
+            self.lm if lm is None else lm,
             batch[PROMPT_IDS],
             batch[PROMPT_MASK],
             batch[COMPLETION_IDS],
             batch[COMPLETION_MASK],
             self.temperature,
+            share_prompts=self.share_prompt_forward,
         )
 
     @torch.no_grad()

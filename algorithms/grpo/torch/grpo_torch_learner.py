@@ -13,14 +13,10 @@ from ray.rllib.utils.typing import ModuleID
 
 from gridmarket.algorithms.grpo.batch import (
     ADVANTAGES,
-    COMPLETION_IDS,
     COMPLETION_MASK,
     OLD_LOGP,
-    PROMPT_IDS,
-    PROMPT_MASK,
 )
 from gridmarket.algorithms.grpo.losses import grpo_loss
-from gridmarket.algorithms.grpo.torch.generation import completion_log_probs
 from gridmarket.algorithms.grpo.torch.grpo_rl_module import LOGP, model_identity
 from gridmarket.algorithms.grpo.torch.hf import ModelIdentity, load_causal_lm
 
@@ -96,14 +92,7 @@ class GRPOTorchLearner(TorchLearner):
         else:
             context, lm = contextlib.nullcontext(), self._reference
         with context:
-            return completion_log_probs(
-                lm,
-                batch[PROMPT_IDS],
-                batch[PROMPT_MASK],
-                batch[COMPLETION_IDS],
-                batch[COMPLETION_MASK],
-                module.temperature,
-            )
+            return module.log_probs(batch, lm=lm)
 
     @override(TorchLearner)
     def compute_loss_for_module(

@@ -77,28 +77,61 @@ def test_module_state_is_the_trainable_weights_only(tiny_lm):
         lora.set_state({})
 
 
-def test_training_forward_saves_one_attention_mask_for_all_layers(tiny_lm):
-    """A padded batch's [B, 1, S, S] float mask is saved for backward once, not once
-    per layer (torch's CPU sdpa would save its own float copy of a boolean mask)."""
-    module = make_module(tiny_lm)
-    assert module.lm.config.n_layer >= 2
-    out = module.generate(
+def _log_probs_and_grads(module, batch, share_prompts):
+    module.lm.zero_grad()
+    module.share_prompt_forward = share_prompts
+    logp = module.log_probs(batch)
+    weights = torch.linspace(-1.0, 1.0, logp.numel()).reshape(logp.shape)
+    (logp * weights).sum().backward()
+    grads = {n: p.grad.clone() for n, p in module.trainable_named_parameters().items()}
+    return logp.detach(), grads
+
+
+@pytest.mark.parametrize("lora", [None, {"r": 4}])
+@pytest.mark.parametrize("max_new_tokens", [1, 10])
+def test_shared_prompt_forward_gives_the_concatenated_values_and_gradients(
+    tiny_lm, lora, max_new_tokens
+):
+    module = make_module(tiny_lm, lora=lora)
+    noise = torch.Generator().manual_seed(2)
+    with torch.no_grad():  # LoRA's B starts at 0, which would zero A's gradients
+        for param in module.trainable_named_parameters().values():
+            param.add_(0.02 * torch.randn(param.shape, generator=noise))
+    batch = module.generate(
         PROMPTS,
-        group_size=2,
+        group_size=3,
+        max_new_tokens=max_new_tokens,
+        max_prompt_length=64,
+        generator=torch.Generator().manual_seed(1),
+    )
+    assert (batch[PROMPT_MASK] == 0).any()  # the prompts differ in length: padded
+    batch[COMPLETION_MASK][::2, max_new_tokens // 2 :] = 0  # ragged completions
+    shared, shared_grads = _log_probs_and_grads(module, batch, True)
+    whole, whole_grads = _log_probs_and_grads(module, batch, False)
+    torch.testing.assert_close(shared, whole, atol=1e-5, rtol=0)
+    assert shared_grads.keys() == whole_grads.keys()
+    for name, grad in whole_grads.items():
+        assert grad.abs().max() > 0, name
+        torch.testing.assert_close(shared_grads[name], grad, atol=1e-5, rtol=1e-4)
+
+
+def test_shared_prompt_forward_runs_each_distinct_prompt_once(tiny_lm):
+    module = make_module(tiny_lm)
+    batch = module.generate(
+        PROMPTS,
+        group_size=4,
         max_new_tokens=6,
         max_prompt_length=64,
         generator=torch.Generator().manual_seed(0),
     )
-    assert (out[PROMPT_MASK] == 0).any()  # the prompts differ in length: padded
-    steps = out[PROMPT_IDS].shape[1] + out[COMPLETION_IDS].shape[1]
-    masks = set()
-
-    def pack(t):
-        if t.dim() == 4 and tuple(t.shape[-2:]) == (steps, steps):
-            masks.add(t.untyped_storage().data_ptr())
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        logp = module.log_probs(out)
-    assert len(masks) == 1
-    torch.testing.assert_close(logp, out[LOGP], atol=1e-5, rtol=0)
+    rows, steps = batch[COMPLETION_IDS].shape
+    seen = []
+    hook = module.lm.register_forward_pre_hook(
+        lambda _, args, kwargs: seen.append(tuple(kwargs["input_ids"].shape)),
+        with_kwargs=True,
+    )
+    try:
+        module.log_probs(batch)
+    finally:
+        hook.remove()
+    assert seen == [(len(PROMPTS), batch[PROMPT_IDS].shape[1]), (rows, steps - 1)]

@@ -86,6 +86,10 @@ def test_config_errors_name_the_value():
         small_config("some/model", top_p=1.5).validate()
     with pytest.raises(ValueError, match="`hf_model` must name"):
         small_config(None).validate()
+    with pytest.raises(
+        ValueError, match="`share_prompt_forward` must be True or False, got 'no'"
+    ):
+        small_config("some/model", share_prompt_forward="no").validate()
 
 
 def test_beta_zero_loads_no_reference(ray_session, tiny_lm):
