@@ -90,8 +90,7 @@ def clear_edges(
     inflow = np.bincount(creditors, weights=amounts, minlength=n)
     short = _short(nominal, external, inflow, alpha, beta, forced)
     if not np.count_nonzero(short):
-        no_default = np.full(n, -1, dtype=np.int64)
-        return ClearingResult(nominal.copy(), short, nominal, no_default, 0)
+        return no_default_result(nominal, short)
     safe_nominal = np.where(nominal > 0, nominal, 1.0)
     relative = np.where(nominal[debtors] > 0, amounts / safe_nominal[debtors], 0.0)
     defaulted = np.zeros(n, dtype=bool)
@@ -114,6 +113,20 @@ def clear_edges(
     return ClearingResult(payments, defaulted, nominal, default_round, rounds)
 
 
+def no_default_result(nominal: np.ndarray, defaulted: np.ndarray) -> ClearingResult:
+    """The result when every node pays its ``nominal`` in full (``defaulted``:
+    the all-False mask, kept as the result's)."""
+    no_default = np.empty(nominal.shape[0], dtype=np.int64)
+    no_default.fill(-1)
+    return ClearingResult(nominal.copy(), defaulted, nominal, no_default, 0)
+
+
+def short_of(nominal: np.ndarray, resources: np.ndarray) -> np.ndarray:
+    """Nodes whose ``resources`` fall short of their ``nominal`` liabilities by
+    more than the relative ``DEFAULT_TOLERANCE`` (bool)."""
+    return nominal - resources > DEFAULT_TOLERANCE * np.maximum(nominal, resources)
+
+
 def _short(
     nominal: np.ndarray,
     external: np.ndarray,
@@ -127,7 +140,7 @@ def _short(
     resources = external + inflow
     if forced is not None and np.count_nonzero(forced):
         resources = np.where(forced, alpha * external + beta * inflow, resources)
-    return nominal - resources > DEFAULT_TOLERANCE * np.maximum(nominal, resources)
+    return short_of(nominal, resources)
 
 
 def _solve_defaulted(
