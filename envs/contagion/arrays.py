@@ -22,8 +22,10 @@ def share(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return numerator / (denominator + (denominator == 0.0))
 
 
-def fill(length: int, value: float, dtype: type = np.float64) -> np.ndarray:
-    """``np.full(length, value, dtype)`` without its Python wrapper."""
-    out = np.empty(length, dtype)
+def fill(
+    shape: int | tuple[int, ...], value: float, dtype: type = np.float64
+) -> np.ndarray:
+    """``np.full(shape, value, dtype)`` without its Python wrapper."""
+    out = np.empty(shape, dtype)
     out.fill(value)
     return out

@@ -32,6 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
+from gridmarket.envs.contagion.arrays import fill
 from gridmarket.envs.contagion.checks import (
     check_float,
     check_nonnegative,
@@ -116,8 +117,7 @@ def clear_edges(
 def no_default_result(nominal: np.ndarray, defaulted: np.ndarray) -> ClearingResult:
     """The result when every node pays its ``nominal`` in full (``defaulted``:
     the all-False mask, kept as the result's)."""
-    no_default = np.empty(nominal.shape[0], dtype=np.int64)
-    no_default.fill(-1)
+    no_default = fill(nominal.shape[0], -1, np.int64)
     return ClearingResult(nominal.copy(), defaulted, nominal, no_default, 0)
 
 

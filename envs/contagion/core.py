@@ -147,7 +147,7 @@ def check_actions(actions: np.ndarray, n: int) -> np.ndarray:
     actions = np.asarray(actions, dtype=np.float64)
     if actions.shape != (n, 4):
         raise ValueError(f"actions must have shape ({n}, 4), got {actions.shape}")
-    if not np.isfinite(actions).all():
+    if not np.logical_and.reduce(np.isfinite(actions), axis=None):
         bank, column = (int(v) for v in np.argwhere(~np.isfinite(actions))[0])
         raise ValueError(
             f"action {ACTION_NAMES[column]!r} of bank {bank} is {actions[bank, column]}; "
@@ -168,7 +168,9 @@ def step(
     s = state.fork()  # stages replace arrays; only in-place ones are copied
     s.t += 1
     acting = s.alive
-    actions = check_actions(actions, net.num_banks) * acting[:, None]
+    # Banks dead before the step hold nothing, so their clipped actions move
+    # nothing either: stage 2 and the new orders are masked by ``active`` below.
+    actions = check_actions(actions, net.num_banks)
     equity_start = s.book_equity  # replaced below, never written into
     # Book equity is the balance sheet's equity (the conservation tests pin it).
     stress_start = (
@@ -177,8 +179,8 @@ def step(
         else 0.0
     )
     failing, pnl = apply_shock(net, s, _draw_shock(net, s, scenario, rng), params)
-    active = s.alive & ~failing
-    netting = interbank(net, s, actions * active[:, None], params)
+    active = (s.alive & ~failing)[:, None]
+    netting = interbank(net, s, actions * active, params)
     new_orders = sell_orders(
         s.units - s.pending,
         s.prices,
@@ -186,7 +188,7 @@ def step(
         s.forced_liquid,
         s.forced_capital,
     )
-    s.pending = s.pending + new_orders * active[:, None]
+    s.pending = s.pending + new_orders * active
     trades = route_trades(net, s, params)
     pnl += trades.pnl
     pnl += accrue_income(net, s, params)
@@ -255,7 +257,7 @@ def _balance_sheet(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(external assets, interbank claims, interbank debts, total liabilities,
     receivables)`` ``[n]`` each, summed exactly as ``accounts`` sums them."""
-    incoming = s.receivable.sum(axis=0)
+    incoming = np.add.reduce(s.receivable, axis=0)
     external = s.cash + s.units @ s.prices + s.initial_margin + s.default_fund
     external += incoming
     n = net.num_banks

@@ -85,7 +85,7 @@ def match_loans(
     total = lender_total[creditors]
     offer = supply[creditors] * share(wanted, total)  # total >= wanted >= 0
     offered = np.bincount(debtors, weights=offer, minlength=n)
-    scale = np.divide(
-        demand, offered, out=np.ones(demand.shape), where=offered > demand
-    )
+    # demand / offered where offered > demand, else demand / demand = 1 exactly; a
+    # borrower without demand gets offers of 0, which any finite scale keeps at 0
+    scale = share(demand, np.maximum(offered, demand))
     return offer * scale[debtors]

@@ -44,7 +44,7 @@ def apply_shock(
         lost = np.where(s.alive, shock.writeoff, 0.0) * s.units[:, 1]
         s.units = s.units.copy()
         s.units[:, 1] -= lost
-        s.outside_units = s.outside_units + np.array([0.0, lost.sum()])
+        s.outside_units = s.outside_units + np.array([0.0, _ADD(lost)])
         pnl -= lost * s.prices[1]
     s.pending = np.minimum(s.pending, s.units)
     return failing, pnl
