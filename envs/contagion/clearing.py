@@ -155,17 +155,18 @@ def _solve_defaulted(
     beta: float,
 ) -> np.ndarray:
     """Payments when exactly ``defaulted`` default: one exact linear solve."""
-    index = np.full(n, -1, dtype=np.int64)
+    index = fill(n, -1, np.int64)
     members = np.flatnonzero(defaulted)
     k = members.size
     index[members] = np.arange(k)
-    from_solvent = ~defaulted[debtors] & defaulted[creditors]
+    debtor_defaulted, creditor_defaulted = defaulted[debtors], defaulted[creditors]
+    from_solvent = ~debtor_defaulted & creditor_defaulted
     rhs = alpha * external[members] + beta * np.bincount(
         index[creditors[from_solvent]],
         weights=relative[from_solvent] * nominal[debtors[from_solvent]],
         minlength=k,
     )
-    inside = defaulted[debtors] & defaulted[creditors]
+    inside = debtor_defaulted & creditor_defaulted
     rows = index[creditors[inside]]  # equation of the creditor j ...
     cols = index[debtors[inside]]  # ... receives from debtor i
     weights = -beta * relative[inside]
@@ -180,7 +181,7 @@ def _solve_defaulted(
             k, format="csc"
         )
         solution = np.atleast_1d(spsolve(matrix, rhs))
-    if not np.all(np.isfinite(solution)):
+    if not np.logical_and.reduce(np.isfinite(solution)):
         raise RuntimeError(
             f"clearing: the linear system of {k} defaulted banks is singular; this "
             "needs a closed group of defaulted banks owing only each other with "

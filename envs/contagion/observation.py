@@ -233,8 +233,7 @@ def _shared_rows(
 ) -> None:
     """Rows 18-21 (market, the same for every bank) and 22-25 (infrastructure);
     ``alive`` is the number of banks alive."""
-    out[18] = s.prices[0] / net.fundamental_price[0]
-    out[19] = s.prices[1] / net.fundamental_price[1]
+    out[18:20] = (s.prices / net.fundamental_price)[:, None]
     out[20] = s.last_return
     out[21] = 1.0 - alive / net.num_banks
     num_ccps = s.ccp_cash.shape[0]
