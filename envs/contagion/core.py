@@ -168,9 +168,7 @@ def step(
     s = state.fork()  # stages replace arrays; only in-place ones are copied
     s.t += 1
     acting = s.alive
-    # Banks dead before the step hold nothing, so their clipped actions move
-    # nothing either: stage 2 and the new orders are masked by ``active`` below.
-    actions = check_actions(actions, net.num_banks)
+    actions = check_actions(actions, net.num_banks)  # masked by ``active`` below
     equity_start = s.book_equity  # replaced below, never written into
     # Book equity is the balance sheet's equity (the conservation tests pin it).
     stress_start = (
@@ -181,12 +179,10 @@ def step(
     failing, pnl = apply_shock(net, s, _draw_shock(net, s, scenario, rng), params)
     active = (s.alive & ~failing)[:, None]
     netting = interbank(net, s, actions * active, params)
+    # dead banks hold nothing, so their unmasked sell ratio orders nothing
+    available = s.units - s.pending
     new_orders = sell_orders(
-        s.units - s.pending,
-        s.prices,
-        actions[:, SELL],
-        s.forced_liquid,
-        s.forced_capital,
+        available, s.prices, actions[:, SELL], s.forced_liquid, s.forced_capital
     )
     s.pending = s.pending + new_orders * active
     trades = route_trades(net, s, params)
