@@ -41,7 +41,7 @@ def external_assets(state: State) -> np.ndarray:
         + state.units @ state.prices
         + state.initial_margin
         + state.default_fund
-        + state.receivable.sum(axis=0)
+        + np.add.reduce(state.receivable, axis=0)
     )
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
+from gridmarket.envs.contagion.arrays import share
+
 
 def initial_margin(
     position: np.ndarray,
@@ -58,7 +60,9 @@ def cover2_default_fund(
     # are >= 0, so the zeros never outrank a member and add nothing to a sum)
     by_ccp = np.zeros((num_ccps, max(n, 2)))
     by_ccp[ccp_of, np.arange(n)] = np.where(members, stress, 0.0)
-    return np.partition(by_ccp, by_ccp.shape[1] - 2, axis=1)[:, -2:].sum(axis=1)
+    return np.add.reduce(
+        np.partition(by_ccp, by_ccp.shape[1] - 2, axis=1)[:, -2:], axis=1
+    )
 
 
 def contributions(
@@ -67,7 +71,8 @@ def contributions(
     """Each member's share of its CCP's fund, pro rata to initial margin ``[n]``."""
     weights = np.where(members, margin, 0.0)
     totals = np.bincount(ccp_of, weights=weights, minlength=fund.shape[0])
-    return fund[ccp_of] * _pro_rata(weights, totals, ccp_of)
+    # margins are >= 0, so a CCP's total is 0 only where all its weights are 0
+    return fund[ccp_of] * share(weights, totals[ccp_of])
 
 
 def variation_margin(

@@ -32,6 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
+from gridmarket.envs.contagion.arrays import fill
 from gridmarket.envs.contagion.checks import (
     check_float,
     check_nonnegative,
@@ -90,8 +91,7 @@ def clear_edges(
     inflow = np.bincount(creditors, weights=amounts, minlength=n)
     short = _short(nominal, external, inflow, alpha, beta, forced)
     if not np.count_nonzero(short):
-        no_default = np.full(n, -1, dtype=np.int64)
-        return ClearingResult(nominal.copy(), short, nominal, no_default, 0)
+        return no_default_result(nominal, short)
     safe_nominal = np.where(nominal > 0, nominal, 1.0)
     relative = np.where(nominal[debtors] > 0, amounts / safe_nominal[debtors], 0.0)
     defaulted = np.zeros(n, dtype=bool)
@@ -114,6 +114,19 @@ def clear_edges(
     return ClearingResult(payments, defaulted, nominal, default_round, rounds)
 
 
+def no_default_result(nominal: np.ndarray, defaulted: np.ndarray) -> ClearingResult:
+    """The result when every node pays its ``nominal`` in full (``defaulted``:
+    the all-False mask, kept as the result's)."""
+    no_default = fill(nominal.shape[0], -1, np.int64)
+    return ClearingResult(nominal.copy(), defaulted, nominal, no_default, 0)
+
+
+def short_of(nominal: np.ndarray, resources: np.ndarray) -> np.ndarray:
+    """Nodes whose ``resources`` fall short of their ``nominal`` liabilities by
+    more than the relative ``DEFAULT_TOLERANCE`` (bool)."""
+    return nominal - resources > DEFAULT_TOLERANCE * np.maximum(nominal, resources)
+
+
 def _short(
     nominal: np.ndarray,
     external: np.ndarray,
@@ -127,7 +140,7 @@ def _short(
     resources = external + inflow
     if forced is not None and np.count_nonzero(forced):
         resources = np.where(forced, alpha * external + beta * inflow, resources)
-    return nominal - resources > DEFAULT_TOLERANCE * np.maximum(nominal, resources)
+    return short_of(nominal, resources)
 
 
 def _solve_defaulted(
@@ -142,17 +155,18 @@ def _solve_defaulted(
     beta: float,
 ) -> np.ndarray:
     """Payments when exactly ``defaulted`` default: one exact linear solve."""
-    index = np.full(n, -1, dtype=np.int64)
+    index = fill(n, -1, np.int64)
     members = np.flatnonzero(defaulted)
     k = members.size
     index[members] = np.arange(k)
-    from_solvent = ~defaulted[debtors] & defaulted[creditors]
+    debtor_defaulted, creditor_defaulted = defaulted[debtors], defaulted[creditors]
+    from_solvent = ~debtor_defaulted & creditor_defaulted
     rhs = alpha * external[members] + beta * np.bincount(
         index[creditors[from_solvent]],
         weights=relative[from_solvent] * nominal[debtors[from_solvent]],
         minlength=k,
     )
-    inside = defaulted[debtors] & defaulted[creditors]
+    inside = debtor_defaulted & creditor_defaulted
     rows = index[creditors[inside]]  # equation of the creditor j ...
     cols = index[debtors[inside]]  # ... receives from debtor i
     weights = -beta * relative[inside]
@@ -167,7 +181,7 @@ def _solve_defaulted(
             k, format="csc"
         )
         solution = np.atleast_1d(spsolve(matrix, rhs))
-    if not np.all(np.isfinite(solution)):
+    if not np.logical_and.reduce(np.isfinite(solution)):
         raise RuntimeError(
             f"clearing: the linear system of {k} defaulted banks is singular; this "
             "needs a closed group of defaulted banks owing only each other with "

@@ -44,28 +44,35 @@ from gridmarket.envs.contagion import accounts, ccp, metrics
 from gridmarket.envs.contagion.clearing import ClearingResult
 from gridmarket.envs.contagion.generator import generate
 from gridmarket.envs.contagion.infrastructure import Netting, TradeReport, route_trades
-from gridmarket.envs.contagion.interbank import call_loans, match_loans
-from gridmarket.envs.contagion.margining import PAYMENT_TOLERANCE, margin_stage
+from gridmarket.envs.contagion.margining import margin_stage
 from gridmarket.envs.contagion.market import (
     capital_shortfall_sale,
     liquidity_shortfall_sale,
     sell_orders,
 )
 from gridmarket.envs.contagion.observation import Ledger, ledger
-from gridmarket.envs.contagion.params import ContagionParams, MarketParams
-from gridmarket.envs.contagion.resolution import resolve_defaults
+from gridmarket.envs.contagion.params import ContagionParams
+from gridmarket.envs.contagion.resolution import resolve_defaults, solvent_clearing
 from gridmarket.envs.contagion.scenarios import (
     ScenarioParams,
     Shock,
     draw_shock,
     run_active,
 )
+from gridmarket.envs.contagion.stages import (  # the action columns, re-exported
+    BORROW,  # noqa: F401
+    HOARD,  # noqa: F401
+    LEND,  # noqa: F401
+    SELL,
+    accrue_income,
+    apply_shock,
+    interbank,
+)
 from gridmarket.envs.contagion.state import Network, State
 
 ACTION_NAMES = ("lend", "hoard", "sell", "borrow")
 # The terms of a bank's reward: profit, +μ·liquidity, −α_d·default, −λ·systemic risk.
 REWARD_PARTS = ("profit", "liquidity", "default", "systemic")
-LEND, HOARD, SELL, BORROW = range(4)
 
 
 @dataclass(frozen=True)
@@ -140,7 +147,7 @@ def check_actions(actions: np.ndarray, n: int) -> np.ndarray:
     actions = np.asarray(actions, dtype=np.float64)
     if actions.shape != (n, 4):
         raise ValueError(f"actions must have shape ({n}, 4), got {actions.shape}")
-    if not np.isfinite(actions).all():
+    if not np.logical_and.reduce(np.isfinite(actions), axis=None):
         bank, column = (int(v) for v in np.argwhere(~np.isfinite(actions))[0])
         raise ValueError(
             f"action {ACTION_NAMES[column]!r} of bank {bank} is {actions[bank, column]}; "
@@ -161,28 +168,26 @@ def step(
     s = state.fork()  # stages replace arrays; only in-place ones are copied
     s.t += 1
     acting = s.alive
-    actions = check_actions(actions, net.num_banks) * acting[:, None]
+    actions = check_actions(actions, net.num_banks)  # masked by ``active`` below
     equity_start = s.book_equity  # replaced below, never written into
     # Book equity is the balance sheet's equity (the conservation tests pin it).
     stress_start = (
-        metrics.stress_index(equity_start, net.initial_equity)
+        metrics.stress_index(equity_start, net.initial_equity, net.total_equity)
         if params.reward.systemic_charge == "increase"
         else 0.0
     )
-    failing, pnl = _apply_shock(net, s, _draw_shock(net, s, scenario, rng), params)
-    active = s.alive & ~failing
-    netting = _interbank(net, s, actions * active[:, None], params)
+    failing, pnl = apply_shock(net, s, _draw_shock(net, s, scenario, rng), params)
+    active = (s.alive & ~failing)[:, None]
+    netting = interbank(net, s, actions * active, params)
+    # dead banks hold nothing, so their unmasked sell ratio orders nothing
+    available = s.units - s.pending
     new_orders = sell_orders(
-        s.units - s.pending,
-        s.prices,
-        actions[:, SELL],
-        s.forced_liquid,
-        s.forced_capital,
+        available, s.prices, actions[:, SELL], s.forced_liquid, s.forced_capital
     )
-    s.pending = s.pending + new_orders * active[:, None]
+    s.pending = s.pending + new_orders * active
     trades = route_trades(net, s, params)
     pnl += trades.pnl
-    pnl += _accrue_income(net, s, params)
+    pnl += accrue_income(net, s, params)
     margin_pnl, vm, vm_outside, waterfall, top_up_short = margin_stage(
         net, s, params, failing
     )
@@ -192,13 +197,13 @@ def step(
     equity = external + claims - liabilities  # accounts.bank_equity
     sums = ledger(net, s, params, claims, owed, incoming)  # what observe reads
     _deleveraging_orders(net, s, params, top_up_short, equity, sums.rwa, incoming)
-    parts = reward_parts(
-        net, s, params, (equity_start, stress_start), new, equity, liabilities
+    start = (equity_start, stress_start)
+    rows = np.where(
+        acting, _reward_rows(net, s, params, start, new, equity, liabilities), 0.0
     )
-    parts = {name: np.where(acting, part, 0.0) for name, part in parts.items()}
     result = StepResult(
-        rewards=sum(parts.values()),
-        reward_parts=parts,
+        rewards=np.add.reduce(rows, axis=0, initial=0.0),  # = sum(parts.values())
+        reward_parts=dict(zip(REWARD_PARTS, rows, strict=True)),
         newly_defaulted=new,
         pnl=pnl + margin_pnl + resolution_pnl,
         variation_margin=vm,
@@ -230,7 +235,13 @@ def _resolve(
 ) -> tuple[ClearingResult, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     """Stage 6: ``(clearing, pnl, newly defaulted, _balance_sheet after it)``."""
     sheet = _balance_sheet(net, s)
-    clearing, pnl, new = resolve_defaults(net, s, params.banking, failing, sheet[0])
+    external, claims, _, liabilities, _ = sheet
+    if not np.count_nonzero(failing & s.alive):  # no bank is forced into resolution
+        clearing = solvent_clearing(liabilities, external + claims)
+        if clearing is not None:  # every bank pays in full: nothing moves
+            n = net.num_banks
+            return clearing, np.zeros(n), np.zeros(n, dtype=bool), sheet
+    clearing, pnl, new = resolve_defaults(net, s, params.banking, failing, external)
     if np.count_nonzero(new):  # else nothing moved: the sheet still holds
         s.book_equity = s.book_equity + pnl
         sheet = _balance_sheet(net, s)
@@ -242,88 +253,13 @@ def _balance_sheet(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(external assets, interbank claims, interbank debts, total liabilities,
     receivables)`` ``[n]`` each, summed exactly as ``accounts`` sums them."""
-    incoming = s.receivable.sum(axis=0)
+    incoming = np.add.reduce(s.receivable, axis=0)
     external = s.cash + s.units @ s.prices + s.initial_margin + s.default_fund
     external += incoming
     n = net.num_banks
     claims = np.bincount(net.creditors, weights=s.interbank, minlength=n)
     owed = np.bincount(net.debtors, weights=s.interbank, minlength=n)
     return external, claims, owed, owed + s.external_liabilities, incoming
-
-
-def _apply_shock(
-    net: Network, s: State, shock: Shock, params: ContagionParams
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stage 1. Returns ``(failing, pnl)``: banks that could not pay withdrawals."""
-    old = s.prices
-    reversion = params.market.mean_reversion * np.log(net.fundamental_price / old)
-    s.prices = old * np.exp(reversion) * shock.price_factor
-    pnl = s.units @ (s.prices - old)
-    demand = np.where(s.alive, shock.withdrawal, 0.0) * s.external_liabilities
-    placed = np.maximum(-demand, 0.0)
-    wanted = np.maximum(demand, 0.0)
-    paid = np.minimum(wanted, s.cash)
-    s.cash = s.cash + placed - paid
-    s.external_liabilities = s.external_liabilities + placed - paid
-    s.outside_cash += float(paid.sum() - placed.sum())
-    failing = wanted - paid > PAYMENT_TOLERANCE * np.maximum(wanted, 1.0)
-    if np.count_nonzero(shock.writeoff):  # (a zero write-off would change no number)
-        lost = np.where(s.alive, shock.writeoff, 0.0) * s.units[:, 1]
-        s.units = s.units.copy()
-        s.units[:, 1] -= lost
-        s.outside_units = s.outside_units + np.array([0.0, lost.sum()])
-        pnl -= lost * s.prices[1]
-    s.pending = np.minimum(s.pending, s.units)
-    return failing, pnl
-
-
-def _interbank(
-    net: Network, s: State, actions: np.ndarray, params: ContagionParams
-) -> Netting:
-    """Stage 2: calls (netted clearing on cash), then new loans along links."""
-    n, banking = net.num_banks, params.banking
-    calls = call_loans(
-        n, net.debtors, net.creditors, s.interbank, actions[:, HOARD], s.cash
-    )
-    s.interbank, s.cash = calls.interbank, calls.cash
-    reserve = banking.reserve_ratio * s.external_liabilities
-    supply = actions[:, LEND] * np.maximum(s.cash - reserve, 0.0)
-    demand = (
-        actions[:, BORROW] * banking.max_borrow_share * accounts.total_assets(net, s)
-    )
-    loans = match_loans(n, net.debtors, net.creditors, supply, demand)
-    s.interbank = s.interbank + loans
-    s.cash = (
-        s.cash
-        + np.bincount(net.debtors, weights=loans, minlength=n)
-        - np.bincount(net.creditors, weights=loans, minlength=n)
-    )
-    return calls.netting
-
-
-def _accrue_income(net: Network, s: State, params: ContagionParams) -> np.ndarray:
-    """Stage 4: interbank interest (accrued), yields and deposit interest (cash)."""
-    n, banking, market = net.num_banks, params.banking, params.market
-    interest = banking.interbank_rate * s.interbank
-    s.interbank = s.interbank + interest
-    pnl = np.bincount(net.creditors, weights=interest, minlength=n) - np.bincount(
-        net.debtors, weights=interest, minlength=n
-    )
-    yields = (s.units * s.prices) @ _yields(market)
-    deposit_interest = banking.deposit_rate * s.external_liabilities
-    paid = np.minimum(deposit_interest, s.cash + yields)
-    s.cash = s.cash + yields - paid
-    s.external_liabilities = s.external_liabilities + deposit_interest - paid
-    s.outside_cash += float(paid.sum() - yields.sum())
-    return pnl + yields - deposit_interest
-
-
-@functools.lru_cache(maxsize=64)
-def _yields(market: MarketParams) -> np.ndarray:
-    """``[2]`` yield of each security per step (cached, read-only)."""
-    yields = np.array([market.yield_liquid, market.yield_illiquid])
-    yields.setflags(write=False)
-    return yields
 
 
 def _deleveraging_orders(
@@ -368,6 +304,20 @@ def reward_parts(
     """The signed terms ``[n]`` of ``profit + μ·liquidity − α_d·default −
     λ·systemic_risk`` (``RewardParams``) after a step; ``s`` is the state after it,
     ``start`` the book equity and the stress index before it."""
+    rows = _reward_rows(net, s, params, start, new, equity, liabilities)
+    return dict(zip(REWARD_PARTS, rows, strict=True))
+
+
+def _reward_rows(
+    net: Network,
+    s: State,
+    params: ContagionParams,
+    start: tuple[np.ndarray, float],
+    new: np.ndarray,
+    equity: np.ndarray,
+    liabilities: np.ndarray,
+) -> np.ndarray:
+    """``reward_parts`` as one ``[len(REWARD_PARTS), n]`` array (rows in order)."""
     equity_start, stress_start = start
     spec = params.reward
     liquidity = metrics.liquidity_ratio(
@@ -376,15 +326,15 @@ def reward_parts(
         liabilities,
         params.banking.liquidity_runoff,
     )
-    stress = metrics.stress_index(equity, net.initial_equity)
+    stress = metrics.stress_index(equity, net.initial_equity, net.total_equity)
     if spec.systemic_charge == "increase":
         stress -= stress_start
-    return {
-        "profit": (s.book_equity - equity_start) / net.initial_equity,
-        "liquidity": spec.liquidity_weight * np.where(new, 0.0, liquidity),
-        "default": -spec.default_penalty * new,
-        "systemic": np.full(net.num_banks, -spec.systemic_weight * stress),
-    }
+    rows = np.empty((len(REWARD_PARTS), net.num_banks))
+    rows[0] = (s.book_equity - equity_start) / net.initial_equity
+    rows[1] = spec.liquidity_weight * np.where(new, 0.0, liquidity)
+    rows[2] = -spec.default_penalty * new
+    rows[3] = -spec.systemic_weight * stress
+    return rows
 
 
 def step_metrics(
@@ -400,7 +350,9 @@ def step_metrics(
         "alive": float(s.alive.sum()),
         "defaults": float(result.newly_defaulted.sum()),
         "defaulted_total": float((~s.alive).sum()),
-        "stress_index": metrics.stress_index(equity, net.initial_equity),
+        "stress_index": metrics.stress_index(
+            equity, net.initial_equity, net.total_equity
+        ),
         "systemic_loss": metrics.systemic_loss(net.initial_equity, equity),
         "liquidity_index": metrics.liquidity_index(
             s.cash, s.units[:, 0] * s.prices[0], accounts.total_liabilities(net, s)

@@ -169,6 +169,7 @@ class ContagionEnv(ParallelEnv):
         self.last_result: core.StepResult | None = None
         self._obs: np.ndarray | None = None
         self._rows = np.zeros(0, dtype=np.int64)  # bank index of each live agent
+        self._all_false: dict[str, bool] = {}  # agent -> False for each live agent
         self._layout: np.ndarray | None = None
 
     # ---- spaces -------------------------------------------------------------------
@@ -212,6 +213,7 @@ class ContagionEnv(ParallelEnv):
         self.net, self.world = core.reset(self.params, self._rng)
         self.agents = list(self.possible_agents)
         self._rows = np.arange(len(self.agents))
+        self._all_false = dict.fromkeys(self.agents, False)
         self.last_result = None
         self._layout = None
         self._obs = observation.observe(self.net, self.world, self.params)
@@ -238,18 +240,19 @@ class ContagionEnv(ParallelEnv):
         defaults = np.count_nonzero(result.newly_defaulted)
         if defaults:
             terminations = dict(zip(agents, (~alive[rows]).tolist(), strict=True))
-        else:  # every agent of this step is still alive
-            terminations = dict.fromkeys(agents, False)
+        else:  # every agent of this step is still alive (a dict copy is ~10x
+            terminations = self._all_false.copy()  # faster than a new dict)
         if truncated:
             truncations = dict(zip(agents, alive[rows].tolist(), strict=True))
         else:
-            truncations = dict.fromkeys(agents, False)
+            truncations = self._all_false.copy()
         infos = {agent: {} for agent in agents}
         if truncated:
             self.agents = []
         elif defaults:
             self._rows = np.flatnonzero(alive)
             self.agents = [self.possible_agents[i] for i in self._rows]
+            self._all_false = dict.fromkeys(self.agents, False)
         return obs, rewards, terminations, truncations, infos
 
     def _per_agent(self, obs: np.ndarray) -> dict[str, np.ndarray]:

@@ -82,8 +82,8 @@ def multilateral_netting(
     outflow = np.bincount(payers, weights=flows, minlength=n)
     inflow = np.bincount(payees, weights=flows, minlength=n)
     net_outflow = outflow - inflow
-    gross = float(flows.sum())
-    net = float(np.maximum(net_outflow, 0.0).sum())
+    gross = float(np.add.reduce(flows))
+    net = float(np.add.reduce(np.maximum(net_outflow, 0.0)))
     efficiency = 1.0 - net / gross if gross > 0 else 0.0
     return Netting(net_outflow, gross, net, efficiency)
 
@@ -120,7 +120,7 @@ def route_trades(net: Network, state: State, params: ContagionParams) -> TradeRe
     executed, congestion = execute_orders(
         state.pending, state.prices, net.exchange_of, net.exchange_capacity
     )
-    sold = executed.sum(axis=0)
+    sold = np.add.reduce(executed, axis=0)
     before = state.prices
     after = price_impact(
         before, sold, net.depth, net.impact, params.market.max_step_drop
@@ -142,7 +142,7 @@ def route_trades(net: Network, state: State, params: ContagionParams) -> TradeRe
     state.prices = after
     state.congestion = congestion
     num_ccps = state.ccp_cash.shape[0]
-    state.outside_cash -= float(value.sum())
+    state.outside_cash -= float(np.add.reduce(value))
     proceeds = value - fees
     to_ccp = np.bincount(net.ccp_of, weights=proceeds, minlength=num_ccps)
     state.ccp_cash = state.ccp_cash + to_ccp

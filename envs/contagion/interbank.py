@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gridmarket.envs.contagion.arrays import share
 from gridmarket.envs.contagion.clearing import clear_edges
 from gridmarket.envs.contagion.infrastructure import Netting, multilateral_netting
 
@@ -51,11 +52,10 @@ def call_loans(
     """
     called = hoard_ratio[creditors] * interbank
     result = clear_edges(n, debtors, creditors, called, cash)
-    owed = result.nominal[debtors]
-    share = np.divide(called, owed, out=np.zeros(called.shape), where=owed > 0)
+    owed = result.nominal[debtors]  # >= each of the debtor's called loans
     # without a default every debtor pays its nominal (payments == nominal)
     paid = owed if result.rounds == 0 else result.payments[debtors]
-    repaid = np.minimum(share * paid, called)
+    repaid = np.minimum(share(called, owed) * paid, called)
     netting = multilateral_netting(n, debtors, creditors, repaid)
     return CallResult(
         interbank=interbank - repaid,
@@ -83,11 +83,9 @@ def match_loans(
     wanted = demand[debtors]
     lender_total = np.bincount(creditors, weights=wanted, minlength=n)
     total = lender_total[creditors]
-    offer = supply[creditors] * np.divide(
-        wanted, total, out=np.zeros(wanted.shape), where=total > 0
-    )
+    offer = supply[creditors] * share(wanted, total)  # total >= wanted >= 0
     offered = np.bincount(debtors, weights=offer, minlength=n)
-    scale = np.divide(
-        demand, offered, out=np.ones(demand.shape), where=offered > demand
-    )
+    # demand / offered where offered > demand, else demand / demand = 1 exactly; a
+    # borrower without demand gets offers of 0, which any finite scale keeps at 0
+    scale = share(demand, np.maximum(offered, demand))
     return offer * scale[debtors]

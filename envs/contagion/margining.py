@@ -40,7 +40,7 @@ def margin_stage(
         + np.bincount(net.ccp_of, weights=paid - gain, minlength=num_ccps)
         - vm_outside
     )
-    s.outside_cash += float(vm_outside.sum())
+    s.outside_cash += float(np.add.reduce(vm_outside))
     vm_failed = shortfall > PAYMENT_TOLERANCE * np.maximum(owed, 1.0)
     failing |= vm_failed
     update_volatility(s, params, price)

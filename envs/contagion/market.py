@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gridmarket.envs.contagion.arrays import fill
+
 
 def price_impact(
     prices: np.ndarray,
@@ -46,14 +48,16 @@ def sell_orders(
     the illiquid security carries). Orders never exceed the available units.
     """
     available_value = available * prices
-    liquidity_need = np.maximum(sell_ratio * available_value.sum(axis=1), forced_liquid)
+    liquidity_need = np.maximum(
+        sell_ratio * np.add.reduce(available_value, axis=1), forced_liquid
+    )
     liquid_value = np.minimum(liquidity_need, available_value[:, 0])
     illiquid_value = np.maximum(liquidity_need - liquid_value, forced_capital)
     illiquid_value = np.minimum(illiquid_value, available_value[:, 1])
-    orders = np.empty_like(available)
-    orders[:, 0] = np.minimum(liquid_value / prices[0], available[:, 0])
-    orders[:, 1] = np.minimum(illiquid_value / prices[1], available[:, 1])
-    return orders
+    values = np.empty_like(available)  # value to sell of each security
+    values[:, 0] = liquid_value
+    values[:, 1] = illiquid_value
+    return np.minimum(values / prices, available)
 
 
 def capital_shortfall_sale(
@@ -73,7 +77,7 @@ def capital_shortfall_sale(
     ratio = np.divide(
         equity,
         risk_weighted,
-        out=np.full(equity.shape, np.inf),
+        out=fill(equity.shape, np.inf),
         where=risk_weighted > 0,
     )
     triggered = ratio < min_ratio

@@ -34,12 +34,17 @@ def distress(
     return h if alive is None else np.where(alive, h, 1.0)
 
 
-def stress_index(equity: np.ndarray, initial_equity: np.ndarray) -> float:
-    """``1 − Σ max(E_i, 0) / Σ E0_i`` clipped to [0, 1]: share of system equity lost."""
-    total = float(initial_equity.sum())
+def stress_index(
+    equity: np.ndarray, initial_equity: np.ndarray, total: float | None = None
+) -> float:
+    """``1 − Σ max(E_i, 0) / Σ E0_i`` clipped to [0, 1]: share of system equity lost.
+
+    ``total``, when given, is ``float(initial_equity.sum())`` precomputed.
+    """
+    total = float(initial_equity.sum()) if total is None else total
     if total <= 0:
         return 0.0
-    lost = float(1.0 - np.maximum(equity, 0.0).sum() / total)
+    lost = float(1.0 - np.add.reduce(np.maximum(equity, 0.0)) / total)
     return min(max(lost, 0.0), 1.0)
 
 

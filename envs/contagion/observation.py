@@ -95,10 +95,13 @@ def _risk_weights(banking: BankingParams) -> np.ndarray:
 
 
 def _inverse(values: np.ndarray) -> np.ndarray:
-    """``1 / values`` where ``values > 0``, else 0 (a ratio's safe multiplier)."""
-    out = np.zeros(values.shape)
-    np.divide(1.0, values, out=out, where=values > 0)
-    return out
+    """``1 / values`` where ``values > 0``, else 0 (a ratio's safe multiplier).
+
+    ``True / x`` is ``1 / x`` and ``False / 1`` is 0: the numbers of a masked
+    ``np.divide(1.0, values, where=values > 0)`` in three plain ufunc calls.
+    """
+    positive = values > 0
+    return positive / np.where(positive, values, 1.0)
 
 
 def margin_rate(s: State, params: ContagionParams) -> float:
@@ -136,7 +139,7 @@ def ledger(
     if owed is None:
         owed = np.bincount(net.debtors, weights=s.interbank, minlength=n)
     if receivable is None:
-        receivable = s.receivable.sum(axis=0)
+        receivable = np.add.reduce(s.receivable, axis=0)
     value = s.units * s.prices
     collateral = s.initial_margin + s.default_fund
     weights = risk_weights(params)  # the sum of accounts.risk_weighted_assets
@@ -162,15 +165,14 @@ def observe(
     )
     # Own balance sheet, by assets (rows 1-10), then rows 0 and 11-13.
     out[2] = s.cash
-    out[3] = value[:, 0]
-    out[4] = value[:, 1]
+    out[3:5] = value.T
     out[5] = claims
     out[6] = owed
     out[7] = s.external_liabilities
     out[8] = collateral
     out[9] = receivable
     out[10] = s.pending @ s.prices
-    assets = out[2:6].sum(axis=0) + collateral + receivable
+    assets = np.add.reduce(out[2:6], axis=0) + collateral + receivable
     equity = assets - owed - s.external_liabilities
     out[1] = equity
     per_asset = _inverse(assets)
@@ -231,8 +233,7 @@ def _shared_rows(
 ) -> None:
     """Rows 18-21 (market, the same for every bank) and 22-25 (infrastructure);
     ``alive`` is the number of banks alive."""
-    out[18] = s.prices[0] / net.fundamental_price[0]
-    out[19] = s.prices[1] / net.fundamental_price[1]
+    out[18:20] = (s.prices / net.fundamental_price)[:, None]
     out[20] = s.last_return
     out[21] = 1.0 - alive / net.num_banks
     num_ccps = s.ccp_cash.shape[0]

@@ -22,7 +22,12 @@ from __future__ import annotations
 import numpy as np
 
 from gridmarket.envs.contagion import accounts
-from gridmarket.envs.contagion.clearing import ClearingResult, clear_edges
+from gridmarket.envs.contagion.clearing import (
+    ClearingResult,
+    clear_edges,
+    no_default_result,
+    short_of,
+)
 from gridmarket.envs.contagion.params import BankingParams
 from gridmarket.envs.contagion.state import Network, State
 
@@ -68,6 +73,24 @@ def resolve_defaults(
     s.forced_liquid = np.where(new, 0.0, s.forced_liquid)
     s.forced_capital = np.where(new, 0.0, s.forced_capital)
     return clearing, pnl, new
+
+
+def solvent_clearing(
+    liabilities: np.ndarray, resources: np.ndarray
+) -> ClearingResult | None:
+    """The clearing of :func:`resolve_defaults` when no bank is forced, without the
+    clearing's sums: ``None`` if some bank's ``resources`` (external assets plus
+    interbank claims, ``[n]``) fall short of its ``liabilities`` (interbank plus
+    external, ``[n]``), else the full-payment result over the banks and the
+    depositor sink that ``clear_edges`` returns (its bincounts add the same
+    numbers in the same order, so the arrays are equal bit for bit).
+    """
+    if np.count_nonzero(short_of(liabilities, resources)):
+        return None
+    n = liabilities.shape[0]
+    nominal = np.zeros(n + 1)  # the sink owes nothing
+    nominal[:n] = liabilities
+    return no_default_result(nominal, np.zeros(n + 1, dtype=bool))
 
 
 def _liquidate(net: Network, s: State, dead: np.ndarray) -> None:

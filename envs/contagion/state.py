@@ -88,6 +88,11 @@ class Network:
         return np.divide(1.0, equity, out=np.zeros_like(equity), where=equity > 0)
 
     @functools.cached_property
+    def total_equity(self) -> float:
+        """``Σ initial_equity`` (currency), the stress index's denominator."""
+        return float(self.initial_equity.sum())
+
+    @functools.cached_property
     def sink_edges(self) -> tuple[np.ndarray, np.ndarray]:
         """``(debtors, creditors)`` of the clearing network: the interbank edges,
         then one edge from each bank to the depositor sink node ``n``."""

@@ -1,0 +1,31 @@
+"""Small array helpers of the step, exact and cheaper than their general forms.
+
+At 100 banks a step is hundreds of numpy calls on short arrays, each paying
+numpy's fixed per-call cost; these helpers give the numbers of the plain
+expressions in fewer (or cheaper) calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def share(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator``, and 0 where ``denominator == 0``.
+
+    For non-negative arrays in which ``numerator`` is 0 wherever ``denominator``
+    is 0 (a part over its total), this equals ``np.divide(numerator, denominator,
+    out=zeros, where=denominator > 0)`` bit for bit: adding 0.0 to a positive
+    denominator changes nothing, and ``0 / 1`` is 0. Three plain ufunc calls
+    instead of a masked division (about half the time at 100 banks).
+    """
+    return numerator / (denominator + (denominator == 0.0))
+
+
+def fill(
+    shape: int | tuple[int, ...], value: float, dtype: type = np.float64
+) -> np.ndarray:
+    """``np.full(shape, value, dtype)`` without its Python wrapper."""
+    out = np.empty(shape, dtype)
+    out.fill(value)
+    return out

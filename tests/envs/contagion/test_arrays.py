@@ -1,0 +1,31 @@
+"""The step's array helpers give the numbers of the plain expressions, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gridmarket.envs.contagion.arrays import fill, share
+
+
+def test_share_is_the_masked_division_bit_for_bit():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        parts = rng.random(200) * 10.0 ** rng.integers(-300, 300, 200)
+        parts[rng.random(200) < 0.3] = 0.0
+        groups = rng.integers(0, 40, 200)
+        totals = np.bincount(groups, weights=parts, minlength=40)[groups]
+        expected = np.divide(parts, totals, out=np.zeros(parts.shape), where=totals > 0)
+        got = share(parts, totals)
+        np.testing.assert_array_equal(got, expected)
+        assert not np.signbit(got).any()
+
+
+def test_share_of_nothing_is_zero():
+    np.testing.assert_array_equal(share(np.zeros(3), np.zeros(3)), np.zeros(3))
+
+
+def test_fill_is_np_full():
+    for shape, value, dtype in [(5, -1, np.int64), ((2, 3), np.inf, np.float64)]:
+        got = fill(shape, value, dtype)
+        np.testing.assert_array_equal(got, np.full(shape, value, dtype))
+        assert got.dtype == dtype
