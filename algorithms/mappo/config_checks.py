@@ -40,6 +40,7 @@ def validate_mappo_options(config: Any) -> None:
     _check_range("gamma", config.gamma, 0.0, 1.0)
     _check_range("lambda_", config.lambda_, 0.0, 1.0)
     _check_range("vf_loss_coeff", config.vf_loss_coeff, 0.0, float("inf"))
+    _check_range("team_reward_weight", config.team_reward_weight, 0.0, 1.0)
     validate_schedule("entropy_coeff", config.entropy_coeff, low=0.0, high=1.0)
     _check_int("num_epochs", config.num_epochs, 1)
     _check_int("num_envs_per_env_runner", config.num_envs_per_env_runner, 1)

@@ -31,7 +31,7 @@ from ray.rllib.utils.metrics import (
     NUM_EPISODES_LIFETIME,
 )
 
-from gridmarket.algorithms.mappo.losses import masked_gae
+from gridmarket.algorithms.mappo.losses import masked_gae, team_rewards
 from gridmarket.algorithms.mappo.torch.mappo_rl_module import ALIVE
 from gridmarket.algorithms.runner_state import ModuleSyncedEnvRunner
 
@@ -164,8 +164,13 @@ class MAPPOEnvRunner(ModuleSyncedEnvRunner):
             default_rates.append(self._log_episodes(info))
             self._obs, self._alive = obs, info["alive"]
         arrays = {k: np.stack(v) for k, v in steps.items()}  # [T, W, ...]
+        rewards = arrays["rewards"]  # [T, W, N] each bank's own reward
+        if self.config.team_reward_weight:
+            rewards = team_rewards(
+                rewards, arrays["alive"], self.config.team_reward_weight
+            )
         advantages, returns = masked_gae(
-            arrays["rewards"],
+            rewards,
             arrays["values"],
             np.stack(next_values),
             arrays["terminated"],

@@ -45,6 +45,26 @@ def masked_gae(
     return advantages.astype(np.float32), returns.astype(np.float32)
 
 
+def team_rewards(
+    rewards: np.ndarray,  # [..., N] each bank's own reward of a step
+    alive: np.ndarray,  # [..., N] bool: the bank acted in that step
+    weight: float,
+) -> np.ndarray:
+    """``(1 - weight) * r_i + weight * mean_j r_j`` over the banks alive in the
+    step, ``[..., N]`` (0 for dead banks).
+
+    ``weight = 0`` is each bank's own reward; ``weight = 1`` gives every bank the
+    system's mean reward (a social planner's objective, the fully cooperative
+    setting of Yu et al.). A bank that defaults in the step is alive in it, so its
+    default penalty enters the mean.
+    """
+    alive_f = alive.astype(np.float64)
+    count = np.maximum(alive_f.sum(axis=-1, keepdims=True), 1.0)  # [..., 1]
+    mean = (rewards * alive_f).sum(axis=-1, keepdims=True) / count  # [..., 1]
+    mixed = (1.0 - weight) * rewards + weight * mean  # [..., N]
+    return (mixed * alive_f).astype(rewards.dtype)
+
+
 def merge_moments(
     mean: np.ndarray | float,
     var: np.ndarray | float,

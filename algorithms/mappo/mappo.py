@@ -80,6 +80,7 @@ class MAPPOConfig(AlgorithmConfig):
         self.vf_clip_param: float | None = 0.2  # in the normalized value scale
         self.vf_loss_coeff = 1.0
         self.entropy_coeff: ScheduleSpec = 0.01
+        self.team_reward_weight = 0.0
         self.train_batch_size_per_learner = 800
         self.minibatch_size = 400
         self.num_epochs = 5
@@ -106,6 +107,7 @@ class MAPPOConfig(AlgorithmConfig):
         vf_clip_param: float | None = NotProvided,
         vf_loss_coeff: float = NotProvided,
         entropy_coeff: ScheduleSpec = NotProvided,
+        team_reward_weight: float = NotProvided,
         curriculum: list[str] | None = NotProvided,
         curriculum_promote_default_rate: float = NotProvided,
         curriculum_patience: int = NotProvided,
@@ -122,6 +124,10 @@ class MAPPOConfig(AlgorithmConfig):
             vf_loss_coeff: weight of the value loss.
             entropy_coeff: a constant or ``[[env_steps, value], ...]`` (world-steps
                 sampled so far), interpolated linearly.
+            team_reward_weight: each bank learns from ``(1 - w) * its reward +
+                w * the mean reward of the banks alive`` (``losses.team_rewards``);
+                0 (default) = its own reward, 1 = the system's. Reported episode
+                returns stay the env's own rewards.
             curriculum: scenarios in order, e.g. ``["normal", "liquidity_crisis",
                 "systemic"]`` (``curriculum.DEFAULT_CURRICULUM``); None = off.
             curriculum_promote_default_rate: promote when an iteration's episode
@@ -135,6 +141,7 @@ class MAPPOConfig(AlgorithmConfig):
             "vf_clip_param": vf_clip_param,
             "vf_loss_coeff": vf_loss_coeff,
             "entropy_coeff": entropy_coeff,
+            "team_reward_weight": team_reward_weight,
             "curriculum": curriculum,
             "curriculum_promote_default_rate": curriculum_promote_default_rate,
             "curriculum_patience": curriculum_patience,

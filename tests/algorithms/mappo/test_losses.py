@@ -12,6 +12,7 @@ from gridmarket.algorithms.mappo.losses import (
     merge_moments,
     normalize_advantages,
     ppo_clip_loss,
+    team_rewards,
 )
 
 
@@ -91,3 +92,20 @@ def test_advantages_normalized_over_alive_banks_only():
     mask = torch.tensor([[True, True, False]])
     out = normalize_advantages(adv, mask)
     np.testing.assert_allclose(out[0, :2].numpy(), [-1.0, 1.0], atol=1e-6)
+
+
+def test_team_rewards_mix_own_and_mean_of_alive_banks_by_hand():
+    rewards = np.array([[1.0, 3.0, -2.0, 0.0]])  # [W=1, N=4]; bank 3 is dead
+    alive = np.array([[True, True, True, False]])
+    # mean over the 3 alive banks: (1 + 3 - 2) / 3 = 2/3
+    np.testing.assert_allclose(
+        team_rewards(rewards, alive, 1.0), [[2 / 3, 2 / 3, 2 / 3, 0.0]]
+    )
+    # w = 0.25: 0.75 * r + 0.25 * 2/3 = 0.75 * r + 1/6
+    np.testing.assert_allclose(
+        team_rewards(rewards, alive, 0.25),
+        [[0.75 + 1 / 6, 2.25 + 1 / 6, -1.5 + 1 / 6, 0]],
+    )
+    np.testing.assert_array_equal(team_rewards(rewards, alive, 0.0), rewards)
+    nobody = np.zeros((1, 4), dtype=bool)  # every bank dead: zeros, no 0/0
+    np.testing.assert_array_equal(team_rewards(rewards, nobody, 1.0), np.zeros((1, 4)))

@@ -3,8 +3,10 @@ remote env runners, two DDP learners, and errors for bad config."""
 
 import numpy as np
 import pytest
+from ray.rllib.core.columns import Columns
 
 from gridmarket.algorithms.mappo import MAPPO, MAPPOConfig
+from gridmarket.algorithms.mappo.torch.mappo_rl_module import ALIVE
 
 ENV = {"num_banks": 4, "scenario": "liquidity_crisis", "max_cycles": 10}
 
@@ -139,6 +141,11 @@ def test_two_ddp_learners_stay_in_sync(ray_session):
             r"unknown scenarios \['panic'\]",
         ),
         ({"num_epochs": 0}, ValueError, "`num_epochs` must be >= 1, got 0"),
+        (
+            {"team_reward_weight": 1.5},
+            ValueError,
+            r"`team_reward_weight` must lie in \[0.0, 1.0\], got 1.5",
+        ),
     ],
 )
 def test_bad_config_is_refused_with_the_numbers(training, error, match):
@@ -156,3 +163,25 @@ def test_curriculum_and_a_fixed_scenario_conflict():
 def test_unknown_env_is_refused(ray_session):
     with pytest.raises(TypeError, match="must be 'contagion_v0' or a callable"):
         small_config().environment("CartPole-v1").build_algo()
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.0])
+def test_team_reward_weight_sets_what_each_bank_learns_from(ray_session, weight):
+    """With gamma = lambda = 0 a value target is the reward a bank learns from: at
+    weight 1 every alive bank of a world-step gets the same (the mean), at weight 0
+    its own, which differ between banks."""
+    algo = small_config(gamma=0.0, lambda_=0.0, team_reward_weight=weight).build_algo()
+    try:
+        batch = algo.env_runner.sample(num_steps=40)
+    finally:
+        algo.stop()
+    targets, alive = batch[Columns.VALUE_TARGETS], batch[ALIVE]  # [rows, N]
+    spread = [
+        np.ptp(row[mask])
+        for row, mask in zip(targets, alive, strict=True)
+        if mask.sum() > 1
+    ]
+    if weight == 1.0:
+        assert max(spread) < 1e-6
+    else:
+        assert max(spread) > 1e-3
