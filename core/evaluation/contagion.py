@@ -3,9 +3,10 @@
     gridmarket evaluate-contagion --scenarios liquidity_crisis systemic --seeds 0 1 2 3 4 \
         --train-env-steps 20000 --eval-banks 30 100 1000 --episodes 16
 
-For each scenario and training seed, MAPPO and independent PPO (RLlib's PPO, one
-shared policy, no centralized critic) train on ``--num-banks`` banks for the same
-number of env steps; then every method (the two learned ones and the rule-based,
+For each scenario and training seed, MAPPO, MAPPO with a team reward
+(``mappo_team``: each bank learns from the mean reward of the banks alive) and
+independent PPO (RLlib's PPO, one shared policy, no centralized critic) train on ``--num-banks`` banks for the same
+number of env steps; then every method (the learned ones and the rule-based,
 myopic, greedy and random baselines) plays ``--episodes`` evaluation episodes at
 each ``--eval-banks`` size, on the same worlds and shock seeds (common random
 numbers; learned policies act with their mean action). Metrics per episode: mean
@@ -40,7 +41,9 @@ from gridmarket.tracking import (
     resolve_tracking_uri,
 )
 
-LEARNED = ("mappo", "ppo")
+# mappo_team: MAPPO where every bank learns from the mean reward of the banks alive
+# (team_reward_weight=1), the fully cooperative setting; evaluated on own rewards.
+LEARNED = ("mappo", "mappo_team", "ppo")
 BASELINES = ("rule_based", "myopic", "greedy", "random")
 METRICS = (
     "episode_return_mean",
@@ -140,9 +143,12 @@ def train_policy(method: str, config: dict[str, Any], env_steps: int, seed: int)
     )
     from gridmarket.algorithms.mappo.rollouts import module_bank_policy
 
-    if method == "mappo":
+    if method in ("mappo", "mappo_team"):
         algo_config = default_config(config).training(
-            lr=5e-3, num_epochs=10, minibatch_size=200
+            lr=5e-3,
+            num_epochs=10,
+            minibatch_size=200,
+            team_reward_weight=1.0 if method == "mappo_team" else 0.0,
         )
     else:
         algo_config = independent_ppo_config(
@@ -153,7 +159,7 @@ def train_policy(method: str, config: dict[str, Any], env_steps: int, seed: int)
         sampled = 0
         while sampled < env_steps:
             sampled = algo.train()["num_env_steps_sampled_lifetime"]
-        if method == "mappo":
+        if method != "ppo":
             return module_bank_policy(algo.env_runner.module)
         return _ppo_bank_policy(algo.get_module(SHARED_POLICY))
     finally:
