@@ -142,3 +142,20 @@ def test_rerun_skips_finished_rows_and_refuses_other_settings(tmp_path):
     ]
     with pytest.raises(ValueError, match=r"other settings \(max_cycles: \[3\] there"):
         run(["0"], max_cycles=4)
+
+
+def test_mappo_team_trains_on_the_team_reward(ray_session):
+    """Same seed, same worlds: MAPPO on each bank's own reward and on the team's
+    mean reward end with different actors (one training iteration each)."""
+    from gridmarket.evaluation.contagion import train_policy
+
+    config = {"num_banks": 4, "scenario": "liquidity_crisis", "max_cycles": 10}
+    obs = np.random.default_rng(0).random((2, 4, 26)).astype(np.float32)
+    alive = np.ones((2, 4), dtype=bool)
+    actions = {
+        method: train_policy(method, config, env_steps=1, seed=0)(obs, alive)
+        for method in ("mappo", "mappo_team")
+    }
+    assert actions["mappo"].shape == (2, 4, 4)
+    assert np.all((actions["mappo_team"] >= 0) & (actions["mappo_team"] <= 1))
+    assert np.abs(actions["mappo"] - actions["mappo_team"]).max() > 1e-4
