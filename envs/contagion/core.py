@@ -52,7 +52,7 @@ from gridmarket.envs.contagion.market import (
 )
 from gridmarket.envs.contagion.observation import Ledger, ledger
 from gridmarket.envs.contagion.params import ContagionParams
-from gridmarket.envs.contagion.resolution import resolve_defaults, solvent_clearing
+from gridmarket.envs.contagion.resolution import resolve_defaults
 from gridmarket.envs.contagion.scenarios import (
     ScenarioParams,
     Shock,
@@ -236,12 +236,9 @@ def _resolve(
     """Stage 6: ``(clearing, pnl, newly defaulted, _balance_sheet after it)``."""
     sheet = _balance_sheet(net, s)
     external, claims, _, liabilities, _ = sheet
-    if not np.count_nonzero(failing & s.alive):  # no bank is forced into resolution
-        clearing = solvent_clearing(liabilities, external + claims)
-        if clearing is not None:  # every bank pays in full: nothing moves
-            n = net.num_banks
-            return clearing, np.zeros(n), np.zeros(n, dtype=bool), sheet
-    clearing, pnl, new = resolve_defaults(net, s, params.banking, failing, external)
+    clearing, pnl, new = resolve_defaults(
+        net, s, params.banking, failing, external, sums=(claims, liabilities)
+    )
     if np.count_nonzero(new):  # else nothing moved: the sheet still holds
         s.book_equity = s.book_equity + pnl
         sheet = _balance_sheet(net, s)
@@ -292,22 +289,6 @@ def _deleveraging_orders(
     s.forced_liquid = np.where(s.alive, liquid, 0.0)
 
 
-def reward_parts(
-    net: Network,
-    s: State,
-    params: ContagionParams,
-    start: tuple[np.ndarray, float],
-    new: np.ndarray,
-    equity: np.ndarray,
-    liabilities: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """The signed terms ``[n]`` of ``profit + μ·liquidity − α_d·default −
-    λ·systemic_risk`` (``RewardParams``) after a step; ``s`` is the state after it,
-    ``start`` the book equity and the stress index before it."""
-    rows = _reward_rows(net, s, params, start, new, equity, liabilities)
-    return dict(zip(REWARD_PARTS, rows, strict=True))
-
-
 def _reward_rows(
     net: Network,
     s: State,
@@ -317,7 +298,10 @@ def _reward_rows(
     equity: np.ndarray,
     liabilities: np.ndarray,
 ) -> np.ndarray:
-    """``reward_parts`` as one ``[len(REWARD_PARTS), n]`` array (rows in order)."""
+    """The signed terms of ``profit + μ·liquidity − α_d·default − λ·systemic_risk``
+    (``RewardParams``) after a step, one row per ``REWARD_PARTS`` entry, ``[4, n]``;
+    ``s`` is the state after the step, ``start`` the book equity and the stress
+    index before it."""
     equity_start, stress_start = start
     spec = params.reward
     liquidity = metrics.liquidity_ratio(

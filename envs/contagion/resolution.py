@@ -38,12 +38,23 @@ def resolve_defaults(
     banking: BankingParams,
     failing: np.ndarray,
     external_assets: np.ndarray | None = None,
+    *,
+    sums: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[ClearingResult, np.ndarray, np.ndarray]:
     """Clear, then wind up defaulted banks in place. ``(clearing, pnl, newly dead)``.
 
-    ``external_assets``, when given, is ``accounts.external_assets(s)`` precomputed.
+    ``external_assets``, when given, is ``accounts.external_assets(s)`` precomputed;
+    ``sums``, when given, is ``(interbank claims, total liabilities)`` ``[n]`` as
+    ``accounts`` sums them. With both, a step in which no bank is forced and every
+    bank covers its liabilities skips the clearing's sums (the common case).
     """
     n = net.num_banks
+    nobody_forced = not np.count_nonzero(failing & s.alive)
+    if sums is not None and external_assets is not None and nobody_forced:
+        claims, liabilities = sums
+        clearing = _solvent_clearing(liabilities, external_assets + claims)
+        if clearing is not None:  # every bank pays in full: nothing moves
+            return clearing, np.zeros(n), np.zeros(n, dtype=bool)
     debtors, creditors = net.sink_edges
     amounts = np.concatenate([s.interbank, s.external_liabilities])
     if external_assets is None:
@@ -75,7 +86,7 @@ def resolve_defaults(
     return clearing, pnl, new
 
 
-def solvent_clearing(
+def _solvent_clearing(
     liabilities: np.ndarray, resources: np.ndarray
 ) -> ClearingResult | None:
     """The clearing of :func:`resolve_defaults` when no bank is forced, without the

@@ -47,21 +47,41 @@ def test_rewards_are_the_python_sum_of_their_parts_bit_for_bit():
             break
 
 
-def test_solvent_clearing_is_the_full_clearing_of_a_world_without_defaults():
+def test_resolution_with_precomputed_sums_equals_the_full_clearing():
+    """``resolve_defaults`` given the balance sheet's sums skips the clearing's own
+    sums when every bank is solvent; the result is the full clearing's, bit for bit,
+    and a bank short of its liabilities still goes through the full clearing."""
     params, _, net, state = small_world(num_banks=30, seed=2)
     external = accounts.external_assets(state)
-    claims = accounts.interbank_claims(net, state)
-    liabilities = accounts.total_liabilities(net, state)
-    shortcut = resolution.solvent_clearing(liabilities, external + claims)
-    assert shortcut is not None  # a fresh world is solvent
-    failing = np.zeros(net.num_banks, dtype=bool)
-    full, pnl, new = resolution.resolve_defaults(
-        net, state.copy(), params.banking, failing, external
+    sums = (
+        accounts.interbank_claims(net, state),
+        accounts.total_liabilities(net, state),
     )
+    failing = np.zeros(net.num_banks, dtype=bool)
+    results = [
+        resolution.resolve_defaults(
+            net, state.copy(), params.banking, failing, external, sums=given
+        )
+        for given in (sums, None)
+    ]
+    (shortcut, pnl, new), (full, _, _) = results
     assert not new.any() and not pnl.any()
+    assert full.rounds == 0  # a fresh world is solvent: both take no default round
     for name in ("payments", "defaulted", "nominal", "default_round", "rounds"):
         np.testing.assert_array_equal(getattr(shortcut, name), getattr(full, name))
-    # a bank short of its liabilities gets no shortcut
-    poorer = external + claims
-    poorer[3] = 0.5 * liabilities[3]
-    assert resolution.solvent_clearing(liabilities, poorer) is None
+    # a bank that cannot cover its liabilities defaults through the full clearing
+    poorer = state.copy()
+    poorer.external_liabilities = poorer.external_liabilities.copy()
+    poorer.external_liabilities[3] += 10 * sums[1][3]  # deposits it cannot cover
+    _, _, new = resolution.resolve_defaults(
+        net,
+        poorer,
+        params.banking,
+        failing,
+        accounts.external_assets(poorer),
+        sums=(
+            accounts.interbank_claims(net, poorer),
+            accounts.total_liabilities(net, poorer),
+        ),
+    )
+    assert new[3]
