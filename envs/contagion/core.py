@@ -81,8 +81,9 @@ class StepResult:
 
     Attributes:
         rewards: ``[n]`` reward of each bank (0 for banks dead before the step).
-        reward_parts: the terms of ``rewards`` by name (``REWARD_PARTS``), each
-            ``[n]`` and signed, so that they sum to ``rewards``.
+        reward_terms: ``[len(REWARD_PARTS), n]`` the signed terms of ``rewards``,
+            one row per ``REWARD_PARTS`` entry; they sum to ``rewards``
+            (``reward_parts`` gives them by name).
         newly_defaulted: ``[n]`` bool, banks that defaulted in this step.
         pnl: ``[n]`` P&L of each bank in this step (currency).
         variation_margin: ``[n]`` VM of banks; outside_variation_margin ``[C]``.
@@ -95,7 +96,7 @@ class StepResult:
     """
 
     rewards: np.ndarray
-    reward_parts: dict[str, np.ndarray]
+    reward_terms: np.ndarray
     newly_defaulted: np.ndarray
     pnl: np.ndarray
     variation_margin: np.ndarray
@@ -106,6 +107,11 @@ class StepResult:
     netting: Netting
     after: tuple[Network, State, np.ndarray] = field(repr=False, compare=False)
     ledger: Ledger | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def reward_parts(self) -> dict[str, np.ndarray]:
+        """``reward_terms`` by name: ``{"profit": [n], "liquidity": [n], ...}``."""
+        return dict(zip(REWARD_PARTS, self.reward_terms, strict=True))
 
     @functools.cached_property
     def metrics(self) -> dict[str, float]:
@@ -198,12 +204,12 @@ def step(
     sums = ledger(net, s, params, claims, owed, incoming)  # what observe reads
     _deleveraging_orders(net, s, params, top_up_short, equity, sums.rwa, incoming)
     start = (equity_start, stress_start)
-    rows = np.where(
-        acting, _reward_rows(net, s, params, start, new, equity, liabilities), 0.0
+    terms = np.where(
+        acting, _reward_terms(net, s, params, start, new, equity, liabilities), 0.0
     )
     result = StepResult(
-        rewards=np.add.reduce(rows, axis=0, initial=0.0),  # = sum(parts.values())
-        reward_parts=dict(zip(REWARD_PARTS, rows, strict=True)),
+        rewards=np.add.reduce(terms, axis=0, initial=0.0),  # = sum of the terms
+        reward_terms=terms,
         newly_defaulted=new,
         pnl=pnl + margin_pnl + resolution_pnl,
         variation_margin=vm,
@@ -289,7 +295,7 @@ def _deleveraging_orders(
     s.forced_liquid = np.where(s.alive, liquid, 0.0)
 
 
-def _reward_rows(
+def _reward_terms(
     net: Network,
     s: State,
     params: ContagionParams,
@@ -313,12 +319,12 @@ def _reward_rows(
     stress = metrics.stress_index(equity, net.initial_equity, net.total_equity)
     if spec.systemic_charge == "increase":
         stress -= stress_start
-    rows = np.empty((len(REWARD_PARTS), net.num_banks))
-    rows[0] = (s.book_equity - equity_start) / net.initial_equity
-    rows[1] = spec.liquidity_weight * np.where(new, 0.0, liquidity)
-    rows[2] = -spec.default_penalty * new
-    rows[3] = -spec.systemic_weight * stress
-    return rows
+    terms = np.empty((len(REWARD_PARTS), net.num_banks))
+    terms[0] = (s.book_equity - equity_start) / net.initial_equity
+    terms[1] = spec.liquidity_weight * np.where(new, 0.0, liquidity)
+    terms[2] = -spec.default_penalty * new
+    terms[3] = -spec.systemic_weight * stress
+    return terms
 
 
 def step_metrics(

@@ -175,8 +175,7 @@ class ContagionVectorEnv:
             rewards[w] = result.rewards
             terminated[w] = result.newly_defaulted
             self._returns[w] += result.rewards
-            for i, part in enumerate(core.REWARD_PARTS):
-                self._parts[i, w] += result.reward_parts[part]
+            self._parts[:, w] += result.reward_terms
             self._depth[w] = max(self._depth[w], result.clearing.default_round.max())
             self._uncovered[w] += result.waterfall.uncovered.sum()
             if self.track_debtrank:
