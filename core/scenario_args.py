@@ -1,12 +1,14 @@
 """Command-line options that pick a scenario: GridMarket-v0's, shared by the
 GridMarket tuned examples and ``gridmarket evaluate``, and contagion_v0's, shared by
-the contagion tuned examples."""
+the contagion tuned examples and ``gridmarket evaluate-contagion`` (its reward
+options)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+from gridmarket.envs.contagion.params import SYSTEMIC_CHARGES
 from gridmarket.envs.contagion.scenarios import SCENARIOS
 from gridmarket.envs.grid_market.scenarios import (
     ALL_SCENARIOS,
@@ -83,29 +85,41 @@ def add_contagion_args(parser: argparse.ArgumentParser) -> None:
     add("--num-banks", type=int, default=30)
     add("--scenario", default="liquidity_crisis", choices=sorted(SCENARIOS))
     add("--max-cycles", type=int, default=100, help="episode length (steps)")
+    add_reward_args(parser)
+
+
+def add_reward_args(parser: argparse.ArgumentParser) -> None:
+    """contagion_v0's reward options (``REWARD_ARGS``); unset means the env's."""
+    add = parser.add_argument
     add("--liquidity-weight", type=float, default=None, help="reward's mu")
     add("--default-penalty", type=float, default=None, help="reward's alpha_d")
     add("--systemic-weight", type=float, default=None, help="reward's lambda")
     add(
         "--systemic-charge",
-        choices=("increase", "level"),
+        choices=SYSTEMIC_CHARGES,
         default=None,
         help="the reward's systemic term: the stress index's increase in the step "
-        "(the env's default) or its level",
+        "(increase, the env's default) or its level",
     )
+
+
+def reward_config(args: argparse.Namespace) -> dict[str, Any]:
+    """The reward options that were set, as contagion_v0's keyword arguments."""
+    return {
+        name: getattr(args, name)
+        for name in REWARD_ARGS
+        if getattr(args, name) is not None
+    }
 
 
 def contagion_env_config(args: argparse.Namespace) -> dict[str, Any]:
     """contagion_v0's keyword arguments from the options (unset weights: the env's)."""
-    config: dict[str, Any] = {
+    return {
         "num_banks": args.num_banks,
         "scenario": args.scenario,
         "max_cycles": args.max_cycles,
+        **reward_config(args),
     }
-    for name in REWARD_ARGS:
-        if getattr(args, name) is not None:
-            config[name] = getattr(args, name)
-    return config
 
 
 def contagion_success_threshold(

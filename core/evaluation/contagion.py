@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from gridmarket.experiment import format_table
-from gridmarket.scenario_args import REWARD_ARGS
+from gridmarket.scenario_args import add_reward_args, reward_config
 from gridmarket.tracking import (
     config_params,
     log_batched,
@@ -100,16 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="per learned method and seed",
     )
     add("--episodes", type=int, default=16, help="evaluation episodes per row")
-    add("--liquidity-weight", type=float, default=None)
-    add("--default-penalty", type=float, default=None)
-    add("--systemic-weight", type=float, default=None)
-    add(
-        "--systemic-charge",
-        choices=("level", "increase"),
-        default=None,
-        help="the reward's systemic term: the stress index each step (level, the "
-        "env's default) or its increase during the step",
-    )
+    add_reward_args(parser)
     add(
         "--out-dir",
         default="evaluation_contagion",
@@ -122,15 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
 def env_config(
     args: argparse.Namespace, scenario: str, num_banks: int
 ) -> dict[str, Any]:
-    config = {
+    return {
         "num_banks": num_banks,
         "scenario": scenario,
         "max_cycles": args.max_cycles,
+        **reward_config(args),
     }
-    for name in REWARD_ARGS:
-        if getattr(args, name) is not None:
-            config[name] = getattr(args, name)
-    return config
 
 
 def train_policy(method: str, config: dict[str, Any], env_steps: int, seed: int) -> Any:

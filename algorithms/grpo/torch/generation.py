@@ -94,7 +94,9 @@ def sample_completions(
     )
 
 
-def _score(logits: torch.Tensor, completion_ids: torch.Tensor, temperature: float):
+def _score(
+    logits: torch.Tensor, completion_ids: torch.Tensor, temperature: float
+) -> torch.Tensor:
     """``log_softmax(logits / temperature)`` at the completion tokens, ``[B, T]``."""
     scores = logits.float()  # [B, T, V]
     if temperature != 1.0:
