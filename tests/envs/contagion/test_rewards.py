@@ -8,7 +8,7 @@ import pytest
 
 from gridmarket.envs import contagion_v0
 from gridmarket.envs.contagion import accounts, core, metrics
-from gridmarket.envs.contagion.params import RewardParams
+from gridmarket.envs.contagion.params import BankingParams, RewardParams
 from gridmarket.envs.contagion.scenarios import get_scenario
 from gridmarket.envs.contagion.vector import ContagionVectorEnv
 from gridmarket.envs.contagion.what_if import state_debtrank
@@ -63,10 +63,15 @@ def test_terms_recomputed_from_the_states_around_each_step(charge):
         np.testing.assert_allclose(
             parts["systemic"], np.where(acting, -0.7 * systemic, 0.0), atol=1e-15
         )
-        liquidity = parts["liquidity"]
-        assert np.all(liquidity[result.newly_defaulted | ~acting] == 0.0)
-        assert np.all((liquidity >= 0.0) & (liquidity <= 0.1))
-        np.testing.assert_allclose(sum(parts.values()), result.rewards, atol=1e-15)
+        ratio = metrics.liquidity_ratio(
+            after.cash,
+            after.units[:, 0] * after.prices[0],
+            accounts.total_liabilities(net, after),
+            BankingParams().liquidity_runoff,
+        )
+        paid = acting & ~result.newly_defaulted  # no liquidity bonus for a default
+        np.testing.assert_allclose(parts["liquidity"], np.where(paid, 0.1 * ratio, 0.0))
+        assert np.count_nonzero(parts["liquidity"]) >= 1  # the bonus is exercised
 
 
 def test_increase_charge_telescopes_to_the_stress_a_survivor_saw_arise():
