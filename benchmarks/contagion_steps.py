@@ -7,7 +7,9 @@
 The default case: the ``systemic`` scenario, every live bank acting each step with
 seeded random actions uniform in ``[0, --max-action]`` (1.0: a fresh, untrained
 policy) through the ParallelEnv API (a dict in, five dicts out); resets (new
-networks) are outside the timed region. Each cell is the median of ``--repeats``
+networks) and 20 warm-up steps (a compiled step's one-time loading) are outside
+the timed region. The compile itself is timed by ``core.compile_kernels`` (see
+BENCHMARKS.md). Each cell is the median of ``--repeats``
 runs of ``--seconds`` of timed steps, each run in a fresh interpreter; with
 ``--anchor-python`` (the interpreter of another checkout, e.g. the commit before a
 change) the two trees alternate run by run and the table prints their ratio.
@@ -46,6 +48,7 @@ from gridmarket.envs.contagion.clearing import (  # noqa: E402
 )
 
 SIZES = (30, 100, 1000, 10_000)
+WARMUP_STEPS = 20
 
 
 def picard_dense(
@@ -105,11 +108,19 @@ def env_steps_per_second(
     n: int, seconds: float, max_steps: int, max_action: float = 1.0, clock=None
 ) -> tuple[float, int]:
     """Steps/s of ``env.step`` alone (action dicts and resets are not timed), by
-    ``clock`` (wall time by default; ``time.process_time`` counts CPU time)."""
+    ``clock`` (wall time by default; ``time.process_time`` counts CPU time).
+    ``WARMUP_STEPS`` untimed steps first: a tree with a compiled step loads (or
+    compiles) it on first use, a one-time cost measured apart."""
     clock = time.perf_counter if clock is None else clock
     env = make_env(n)
     index = {agent: i for i, agent in enumerate(env.possible_agents)}
     rng = np.random.default_rng(0)
+    env.reset(seed=0)
+    for _ in range(WARMUP_STEPS):
+        if not env.agents:
+            env.reset()
+        actions = max_action * rng.random((n, 4), dtype=np.float32)
+        env.step({agent: actions[index[agent]] for agent in env.agents})
     env.reset(seed=0)
     done, elapsed = 0, 0.0
     while elapsed < seconds and done < max_steps:
@@ -231,6 +242,8 @@ def vector_steps_per_second(n: int, worlds: int, seconds: float) -> tuple[float,
     vec = ContagionVectorEnv(worlds, seed=0, num_banks=n, scenario="systemic")
     rng = np.random.default_rng(0)
     _, info = vec.reset()
+    for _ in range(WARMUP_STEPS):  # a compiled step's one-time loading
+        _, _, _, _, info = vec.step(rng.random((worlds, n, 4), dtype=np.float32))
     alive = info["alive"]
     steps, agent_steps, elapsed = 0, 0, 0.0
     while elapsed < seconds:

@@ -75,3 +75,13 @@ def tiny_lm(tmp_path_factory):
     from gridmarket.algorithms.grpo.tiny_lm import build_tiny_gpt2
 
     return build_tiny_gpt2(tmp_path_factory.mktemp("tiny_gpt2"), texts)
+
+
+@pytest.fixture(scope="session")
+def contagion_kernels():
+    """contagion_v0's compiled step, compiled (or loaded from numba's disk
+    cache) once in this process before a test starts Ray workers, so that the
+    workers load the cache instead of each compiling the same functions."""
+    from gridmarket.envs.contagion.core import compile_kernels
+
+    compile_kernels()

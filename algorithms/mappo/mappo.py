@@ -44,6 +44,7 @@ from gridmarket.algorithms.mappo.curriculum import (
 from gridmarket.algorithms.mappo.env_runner import EPISODE_DEFAULT_RATES, MAPPOEnvRunner
 from gridmarket.algorithms.mappo.torch.mappo_rl_module import ALIVE
 from gridmarket.algorithms.schedules import ScheduleSpec, schedule_value
+from gridmarket.envs.contagion.core import compile_kernels
 
 AGENT_STEPS_SAMPLED_LIFETIME = "num_agent_steps_sampled_lifetime_mappo"
 CURRICULUM_STATE = "curriculum"
@@ -195,6 +196,10 @@ class MAPPO(Algorithm):
 
     @override(Algorithm)
     def setup(self, config: Any) -> None:
+        # contagion_v0's compiled step, compiled (or loaded from numba's disk
+        # cache) here before the env runners start: a fresh install compiles it
+        # once on this machine, not once per runner
+        compile_kernels()
         super().setup(config)
         self.curriculum = CurriculumState()
         self._agent_steps_sampled = 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gridmarket.envs.contagion.arrays import compiled
 from gridmarket.envs.contagion.state import Network, State
 
 
@@ -36,13 +37,64 @@ def interbank_liabilities(net: Network, state: State) -> np.ndarray:
 
 def external_assets(state: State) -> np.ndarray:
     """Assets outside the interbank network ``[n]``: the ``e`` of clearing."""
-    return (
-        state.cash
-        + state.units @ state.prices
-        + state.initial_margin
-        + state.default_fund
-        + np.add.reduce(state.receivable, axis=0)
+    return external_assets_of(
+        state.cash,
+        state.units,
+        state.prices,
+        state.initial_margin,
+        state.default_fund,
+        receivables_due(state.receivable),
     )
+
+
+@compiled
+def receivables_due(receivable: np.ndarray) -> np.ndarray:
+    """``Σ receivable`` over the settlement slots ``[d, n] -> [n]``."""
+    due = np.zeros(receivable.shape[1])
+    for row in receivable:
+        due = due + row
+    return due
+
+
+@compiled
+def external_assets_of(
+    cash: np.ndarray,
+    units: np.ndarray,
+    prices: np.ndarray,
+    initial_margin: np.ndarray,
+    default_fund: np.ndarray,
+    due: np.ndarray,
+) -> np.ndarray:
+    """cash + units · prices + initial margin + fund + receivables due ``[n]``."""
+    securities = units[:, 0] * prices[0] + units[:, 1] * prices[1]
+    return cash + securities + initial_margin + default_fund + due
+
+
+@compiled
+def balance_sheet(
+    debtors: np.ndarray,
+    creditors: np.ndarray,
+    interbank: np.ndarray,
+    cash: np.ndarray,
+    units: np.ndarray,
+    prices: np.ndarray,
+    initial_margin: np.ndarray,
+    default_fund: np.ndarray,
+    receivable: np.ndarray,
+    external_liabilities: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """``(external assets, interbank claims, interbank debts, total liabilities,
+    receivables due, equity)`` ``[n]`` each, summed as the functions above sum
+    them (equity as ``bank_equity``)."""
+    n = cash.shape[0]
+    due = receivables_due(receivable)
+    external = external_assets_of(
+        cash, units, prices, initial_margin, default_fund, due
+    )
+    claims = np.bincount(creditors, interbank, n)
+    owed = np.bincount(debtors, interbank, n)
+    liabilities = owed + external_liabilities
+    return external, claims, owed, liabilities, due, external + claims - liabilities
 
 
 def total_assets(net: Network, state: State) -> np.ndarray:

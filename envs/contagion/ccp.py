@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
-from gridmarket.envs.contagion.arrays import share
+from gridmarket.envs.contagion.arrays import compiled, share
 
 
 def initial_margin(
@@ -30,7 +30,13 @@ def initial_margin(
     quantile at ``confidence`` (2.326 at 99%), MPOR the margin period in steps.
     """
     z, root = margin_constants(confidence, margin_period)
-    return z * volatility * root * np.abs(position) * price
+    return margin_requirement(position, price, z * volatility * root)
+
+
+@compiled
+def margin_requirement(position: np.ndarray, price: float, rate: float) -> np.ndarray:
+    """IM = ``rate`` · |position| · price, with ``rate = z_q · σ · √MPOR``."""
+    return rate * np.abs(position) * price
 
 
 @functools.lru_cache(maxsize=64)
@@ -39,6 +45,7 @@ def margin_constants(confidence: float, margin_period: int) -> tuple[float, floa
     return float(ndtri(confidence)), float(np.sqrt(margin_period))
 
 
+@compiled
 def cover2_default_fund(
     position: np.ndarray,
     price: float,
@@ -55,26 +62,30 @@ def cover2_default_fund(
     losses among its ``members`` (bool mask).
     """
     stress = np.maximum(np.abs(position) * price * stress_move - margin, 0.0)
-    n = stress.shape[0]
-    # [C, n]: row c holds the losses of CCP c's members, zeros elsewhere (losses
-    # are >= 0, so the zeros never outrank a member and add nothing to a sum)
-    by_ccp = np.zeros((num_ccps, max(n, 2)))
-    by_ccp[ccp_of, np.arange(n)] = np.where(members, stress, 0.0)
-    return np.add.reduce(
-        np.partition(by_ccp, by_ccp.shape[1] - 2, axis=1)[:, -2:], axis=1
-    )
+    largest, second = np.zeros(num_ccps), np.zeros(num_ccps)
+    for bank in range(stress.shape[0]):
+        loss, c = stress[bank], ccp_of[bank]
+        if not members[bank] or loss <= second[c]:
+            continue
+        if loss > largest[c]:
+            second[c], largest[c] = largest[c], loss
+        else:
+            second[c] = loss
+    return second + largest
 
 
+@compiled
 def contributions(
     fund: np.ndarray, margin: np.ndarray, ccp_of: np.ndarray, members: np.ndarray
 ) -> np.ndarray:
     """Each member's share of its CCP's fund, pro rata to initial margin ``[n]``."""
     weights = np.where(members, margin, 0.0)
-    totals = np.bincount(ccp_of, weights=weights, minlength=fund.shape[0])
+    totals = np.bincount(ccp_of, weights, fund.shape[0])
     # margins are >= 0, so a CCP's total is 0 only where all its weights are 0
     return fund[ccp_of] * share(weights, totals[ccp_of])
 
 
+@compiled
 def variation_margin(
     position: np.ndarray, outside_position: np.ndarray, price_change: float
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
-from gridmarket.envs.contagion.arrays import fill
+from gridmarket.envs.contagion.arrays import compiled, fill
 from gridmarket.envs.contagion.checks import (
     check_float,
     check_nonnegative,
@@ -85,33 +85,68 @@ def clear_edges(
     they pay ``min(p̄_i, α e_i + β (Πᵀp)_i)``, i.e. they default whenever their
     liquidation value falls short of their liabilities.
     """
-    nominal = np.bincount(debtors, weights=amounts, minlength=n)
     # Round 1 (everybody pays in full) needs no relative liabilities: the inflow is
     # the nominal amounts themselves. Most steps end here, with no default.
-    inflow = np.bincount(creditors, weights=amounts, minlength=n)
-    short = _short(nominal, external, inflow, alpha, beta, forced)
+    nominal, short = first_round(
+        n, debtors, creditors, amounts, external, alpha, beta, forced
+    )
     if not np.count_nonzero(short):
         return no_default_result(nominal, short)
-    safe_nominal = np.where(nominal > 0, nominal, 1.0)
-    relative = np.where(nominal[debtors] > 0, amounts / safe_nominal[debtors], 0.0)
+    relative = share_of_nominal(debtors, amounts, nominal)
     defaulted = np.zeros(n, dtype=bool)
-    default_round = np.full(n, -1, dtype=np.int64)
+    default_round = fill(n, -1, np.int64)
     rounds = 0
-    for round_number in range(1, n + 2):
-        new = short & ~defaulted
-        if not np.count_nonzero(new):
-            break
-        rounds = round_number
-        defaulted |= new
-        default_round[new] = round_number
+    while mark_defaults(short, defaulted, default_round, rounds + 1):
+        rounds += 1
         payments = _solve_defaulted(
             n, debtors, creditors, relative, nominal, external, defaulted, alpha, beta
         )
-        inflow = np.bincount(
-            creditors, weights=relative * payments[debtors], minlength=n
+        short = shortfalls(
+            (debtors, creditors, relative),
+            payments,
+            nominal,
+            external,
+            alpha,
+            beta,
+            forced,
         )
-        short = _short(nominal, external, inflow, alpha, beta, forced)
     return ClearingResult(payments, defaulted, nominal, default_round, rounds)
+
+
+@compiled
+def share_of_nominal(
+    debtors: np.ndarray, amounts: np.ndarray, nominal: np.ndarray
+) -> np.ndarray:
+    """Π on the edges: each amount over its debtor's nominal total (0 for none)."""
+    owed = nominal[debtors]
+    return np.where(owed > 0, amounts / np.where(owed > 0, owed, 1.0), 0.0)
+
+
+@compiled
+def mark_defaults(
+    short: np.ndarray,
+    defaulted: np.ndarray,
+    default_round: np.ndarray,
+    round_number: int,
+) -> bool:
+    """Adds the ``short`` nodes not yet ``defaulted`` to it (in place), recording
+    ``round_number`` for them; whether there were any."""
+    any_new = False
+    for node in range(short.shape[0]):
+        if short[node] and not defaulted[node]:
+            defaulted[node] = True
+            default_round[node] = round_number
+            any_new = True
+    return any_new
+
+
+@compiled
+def shortfalls(edges, payments, nominal, external, alpha, beta, forced):
+    """The nodes short of their nominal liabilities when each pays ``payments``
+    (``edges`` = (debtors, creditors, Π on the edges))."""
+    debtors, creditors, relative = edges
+    inflow = np.bincount(creditors, relative * payments[debtors], nominal.shape[0])
+    return short_nodes(nominal, external, inflow, alpha, beta, forced)
 
 
 def no_default_result(nominal: np.ndarray, defaulted: np.ndarray) -> ClearingResult:
@@ -121,13 +156,33 @@ def no_default_result(nominal: np.ndarray, defaulted: np.ndarray) -> ClearingRes
     return ClearingResult(nominal.copy(), defaulted, nominal, no_default, 0)
 
 
+@compiled
+def first_round(
+    n: int,
+    debtors: np.ndarray,
+    creditors: np.ndarray,
+    amounts: np.ndarray,
+    external: np.ndarray,
+    alpha: float,
+    beta: float,
+    forced: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(nominal [n], short [n] bool)``: the nominal liabilities, and the nodes
+    short when everybody pays in full (their inflow is the nominal amounts)."""
+    nominal = np.bincount(debtors, amounts, n)
+    inflow = np.bincount(creditors, amounts, n)
+    return nominal, short_nodes(nominal, external, inflow, alpha, beta, forced)
+
+
+@compiled
 def short_of(nominal: np.ndarray, resources: np.ndarray) -> np.ndarray:
     """Nodes whose ``resources`` fall short of their ``nominal`` liabilities by
     more than the relative ``DEFAULT_TOLERANCE`` (bool)."""
     return nominal - resources > DEFAULT_TOLERANCE * np.maximum(nominal, resources)
 
 
-def _short(
+@compiled
+def short_nodes(
     nominal: np.ndarray,
     external: np.ndarray,
     inflow: np.ndarray,
@@ -138,7 +193,7 @@ def _short(
     """Nodes whose resources fall short of their nominal liabilities; ``forced``
     nodes count their resources at liquidation value (``α e + β inflow``)."""
     resources = external + inflow
-    if forced is not None and np.count_nonzero(forced):
+    if forced is not None:
         resources = np.where(forced, alpha * external + beta * inflow, resources)
     return short_of(nominal, resources)
 
@@ -155,41 +210,70 @@ def _solve_defaulted(
     beta: float,
 ) -> np.ndarray:
     """Payments when exactly ``defaulted`` default: one exact linear solve."""
-    index = fill(n, -1, np.int64)
-    members = np.flatnonzero(defaulted)
-    k = members.size
-    index[members] = np.arange(k)
-    debtor_defaulted, creditor_defaulted = defaulted[debtors], defaulted[creditors]
-    from_solvent = ~debtor_defaulted & creditor_defaulted
-    rhs = alpha * external[members] + beta * np.bincount(
-        index[creditors[from_solvent]],
-        weights=relative[from_solvent] * nominal[debtors[from_solvent]],
-        minlength=k,
-    )
-    inside = debtor_defaulted & creditor_defaulted
-    rows = index[creditors[inside]]  # equation of the creditor j ...
-    cols = index[debtors[inside]]  # ... receives from debtor i
-    weights = -beta * relative[inside]
+    edges, shares = (debtors, creditors, relative), (alpha, beta)
+    k = np.count_nonzero(defaulted)
     if k <= DENSE_SOLVE_LIMIT:
-        # I − β Π_DDᵀ, summing repeated edges (bincount is add.at without its cost)
-        flat = np.bincount(rows * k + cols, weights=weights, minlength=k * k)
-        flat = flat.astype(np.float64, copy=False)  # int64 when there is no edge
-        flat[:: k + 1] += 1.0
-        solution = np.linalg.solve(flat.reshape(k, k), rhs)
+        payments, solution = dense_payments(edges, nominal, external, defaulted, shares)
     else:
+        members, rhs, (rows, cols, weights) = defaulted_system(
+            edges, nominal, external, defaulted, shares
+        )
         matrix = sp.csc_matrix((weights, (rows, cols)), shape=(k, k)) + sp.identity(
             k, format="csc"
         )
         solution = np.atleast_1d(spsolve(matrix, rhs))
+        payments = nominal.copy()
+        payments[members] = np.clip(solution, 0.0, nominal[members])
     if not np.logical_and.reduce(np.isfinite(solution)):
         raise RuntimeError(
             f"clearing: the linear system of {k} defaulted banks is singular; this "
             "needs a closed group of defaulted banks owing only each other with "
             "beta=1, which cannot occur with external assets e >= 0"
         )
-    payments = nominal.copy()
-    payments[members] = np.clip(solution, 0.0, nominal[members])
     return payments
+
+
+@compiled
+def dense_payments(edges, nominal, external, defaulted, shares):
+    """``(payments, solution)``: ``defaulted_system`` solved densely (LAPACK),
+    the defaulted nodes paying their solution clipped to ``[0, nominal]``."""
+    members, rhs, (rows, cols, weights) = defaulted_system(
+        edges, nominal, external, defaulted, shares
+    )
+    k = members.size
+    flat = np.bincount(rows * k + cols, weights, k * k)  # sums repeated edges
+    flat[:: k + 1] += 1.0
+    solution = np.linalg.solve(flat.reshape(k, k), rhs)
+    payments = nominal.copy()
+    payments[members] = np.minimum(np.maximum(solution, 0.0), nominal[members])
+    return payments, solution
+
+
+@compiled
+def defaulted_system(edges, nominal, external, defaulted, shares):
+    """``(I − β Π_DDᵀ) p_D = α e_D + β Π_SDᵀ p̄_S`` for the ``defaulted`` set D.
+
+    ``edges`` = (debtors, creditors, Π on the edges), ``shares`` = (α, β).
+    Returns ``(members of D, right-hand side, (rows, cols, weights) of
+    −β Π_DDᵀ)``.
+    """
+    debtors, creditors, relative = edges
+    alpha, beta = shares
+    index = np.full(nominal.shape[0], -1)
+    members = np.flatnonzero(defaulted)
+    k = members.size
+    index[members] = np.arange(k)
+    debtor_defaulted, creditor_defaulted = defaulted[debtors], defaulted[creditors]
+    from_solvent = ~debtor_defaulted & creditor_defaulted
+    received = relative[from_solvent] * nominal[debtors[from_solvent]]
+    rhs = alpha * external[members] + beta * np.bincount(
+        index[creditors[from_solvent]], received, k
+    )
+    inside = debtor_defaulted & creditor_defaulted
+    rows = index[creditors[inside]]  # equation of the creditor j ...
+    cols = index[debtors[inside]]  # ... receives from debtor i
+    weights = -beta * relative[inside]
+    return members, rhs, (rows, cols, weights)
 
 
 def clearing_vector(

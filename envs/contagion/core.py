@@ -35,44 +35,39 @@ One step, in order (every money movement a balanced pair of account updates):
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from gridmarket.envs.contagion import accounts, ccp, metrics
+from gridmarket.envs.contagion import accounts, ccp, metrics, phase_calls, phases
 from gridmarket.envs.contagion.clearing import ClearingResult
 from gridmarket.envs.contagion.generator import generate
-from gridmarket.envs.contagion.infrastructure import Netting, TradeReport, route_trades
-from gridmarket.envs.contagion.margining import margin_stage
-from gridmarket.envs.contagion.market import (
-    capital_shortfall_sale,
-    liquidity_shortfall_sale,
-    sell_orders,
+from gridmarket.envs.contagion.infrastructure import Netting, TradeReport
+from gridmarket.envs.contagion.margining import (
+    cover_defaults,
+    update_volatility,
 )
-from gridmarket.envs.contagion.observation import Ledger, ledger
-from gridmarket.envs.contagion.params import ContagionParams
-from gridmarket.envs.contagion.resolution import resolve_defaults
+from gridmarket.envs.contagion.observation import Ledger, observe
+from gridmarket.envs.contagion.params import ContagionParams, NetworkParams
+from gridmarket.envs.contagion.rewards import REWARD_PARTS
 from gridmarket.envs.contagion.scenarios import (
     ScenarioParams,
     Shock,
     draw_shock,
+    get_scenario,
     run_active,
 )
 from gridmarket.envs.contagion.stages import (  # the action columns, re-exported
     BORROW,  # noqa: F401
     HOARD,  # noqa: F401
     LEND,  # noqa: F401
-    SELL,
-    accrue_income,
-    apply_shock,
-    interbank,
+    SELL,  # noqa: F401
 )
 from gridmarket.envs.contagion.state import Network, State
 
 ACTION_NAMES = ("lend", "hoard", "sell", "borrow")
-# The terms of a bank's reward: profit, +μ·liquidity, −α_d·default, −λ·systemic risk.
-REWARD_PARTS = ("profit", "liquidity", "default", "systemic")
 
 
 @dataclass(frozen=True)
@@ -124,6 +119,32 @@ def reset(params: ContagionParams, rng: np.random.Generator) -> tuple[Network, S
     return generate(params, rng)
 
 
+def compile_kernels(seed: int = 0) -> float:
+    """Compile every compiled function of the step, or load them from numba's
+    on-disk cache; returns the seconds it took.
+
+    The first use on a machine compiles them (about a minute on 2 slow cores);
+    later processes load the cache (under a second). Call it once before
+    starting many processes (Ray env runners, test workers) on a fresh checkout,
+    so that they load the cache instead of each compiling the same code.
+    """
+    start = time.perf_counter()
+    for scenario in ("systemic", "liquidity_crisis"):  # defaults and CCP calls
+        params = ContagionParams(network=NetworkParams(num_banks=12))
+        rng = np.random.default_rng(seed)
+        net, state = reset(params, rng)
+        for _ in range(40):
+            actions = rng.random((net.num_banks, 4))
+            state, result = step(
+                net, state, actions, params, get_scenario(scenario), rng
+            )
+            observe(net, state, params, result.ledger)
+            observe(net, state, params)
+            if not state.alive.any():
+                net, state = reset(params, rng)
+    return time.perf_counter() - start
+
+
 def check_bank_action(action: Any, name: str = "action") -> np.ndarray:
     """One bank's action as a finite float64 ``[4]`` array, or an error naming
     ``name`` (range clipping happens in :func:`check_actions`)."""
@@ -170,45 +191,41 @@ def step(
     scenario: ScenarioParams,
     rng: np.random.Generator,
 ) -> tuple[State, StepResult]:
-    """Advance one step. ``state`` is not modified; ``rng`` advances."""
-    s = state.fork()  # stages replace arrays; only in-place ones are copied
+    """Advance one step. ``state`` is not modified; ``rng`` advances.
+
+    The stages run as two compiled ``phases``; ``phase_calls`` maps the state to
+    and from them and handles the rare events around them (a bank short of its
+    called loans, failing or insolvent); a bank short of variation margin goes
+    through the CCP waterfall here, between the two.
+    """
+    s = state.fork()  # every stage replaces arrays, none writes into them
     s.t += 1
-    acting = s.alive
     actions = check_actions(actions, net.num_banks)  # masked by ``active`` below
-    equity_start = s.book_equity  # replaced below, never written into
     # Book equity is the balance sheet's equity (the conservation tests pin it).
     stress_start = (
-        metrics.stress_index(equity_start, net.initial_equity, net.total_equity)
+        metrics.stress_index(s.book_equity, net.initial_equity, net.total_equity)
         if params.reward.systemic_charge == "increase"
         else 0.0
     )
-    failing, pnl = apply_shock(net, s, _draw_shock(net, s, scenario, rng), params)
-    active = (s.alive & ~failing)[:, None]
-    netting = interbank(net, s, actions * active, params)
-    # dead banks hold nothing, so their unmasked sell ratio orders nothing
-    available = s.units - s.pending
-    new_orders = sell_orders(
-        available, s.prices, actions[:, SELL], s.forced_liquid, s.forced_capital
+    constants = phases.step_constants(params)
+    shock = _draw_shock(net, s, scenario, rng)
+    failing, traded = phase_calls.open_step(net, s, params, constants, actions, shock)
+    netting, trades, margin, pnl = phase_calls.apply_trade(s, traded)
+    vm, vm_outside, shortfall, vm_failed = margin
+    failing |= vm_failed
+    update_volatility(s, params, float(s.prices[1]))
+    survivors = s.alive & ~failing
+    margin_pnl, waterfall = cover_defaults(net, s, params, margin, survivors)
+    rewarded = (state.alive, (state.book_equity, stress_start))
+    settled = phase_calls.settle_step(
+        net, s, params, constants, survivors, (pnl, margin_pnl), rewarded
     )
-    s.pending = s.pending + new_orders * active
-    trades = route_trades(net, s, params)
-    pnl += trades.pnl
-    pnl += accrue_income(net, s, params)
-    margin_pnl, vm, vm_outside, waterfall, top_up_short = margin_stage(
-        net, s, params, failing
+    clearing, resolution_pnl, new, sheet, closed = phase_calls.resolve(
+        net, s, params, constants, failing, settled
     )
-    s.book_equity = s.book_equity + pnl + margin_pnl
-    clearing, resolution_pnl, new, sheet = _resolve(net, s, params, failing)
-    external, claims, owed, liabilities, incoming = sheet
-    equity = external + claims - liabilities  # accounts.bank_equity
-    sums = ledger(net, s, params, claims, owed, incoming)  # what observe reads
-    _deleveraging_orders(net, s, params, top_up_short, equity, sums.rwa, incoming)
-    start = (equity_start, stress_start)
-    terms = np.where(
-        acting, _reward_terms(net, s, params, start, new, equity, liabilities), 0.0
-    )
+    sums, terms, rewards = closed
     result = StepResult(
-        rewards=np.add.reduce(terms, axis=0, initial=0.0),  # = sum of the terms
+        rewards=rewards,
         reward_terms=terms,
         newly_defaulted=new,
         pnl=pnl + margin_pnl + resolution_pnl,
@@ -218,7 +235,7 @@ def step(
         trades=trades,
         clearing=clearing,
         netting=netting,
-        after=(net, s, equity),
+        after=(net, s, sheet[-1]),
         ledger=sums,
     )
     return s, result
@@ -234,97 +251,6 @@ def _draw_shock(
             s.book_equity, net.initial_equity, s.alive, net.inverse_initial_equity
         )
     return draw_shock(scenario, s.t, distress, net.initial_assets, rng)
-
-
-def _resolve(
-    net: Network, s: State, params: ContagionParams, failing: np.ndarray
-) -> tuple[ClearingResult, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
-    """Stage 6: ``(clearing, pnl, newly defaulted, _balance_sheet after it)``."""
-    sheet = _balance_sheet(net, s)
-    external, claims, _, liabilities, _ = sheet
-    clearing, pnl, new = resolve_defaults(
-        net, s, params.banking, failing, external, sums=(claims, liabilities)
-    )
-    if np.count_nonzero(new):  # else nothing moved: the sheet still holds
-        s.book_equity = s.book_equity + pnl
-        sheet = _balance_sheet(net, s)
-    return clearing, pnl, new, sheet
-
-
-def _balance_sheet(
-    net: Network, s: State
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(external assets, interbank claims, interbank debts, total liabilities,
-    receivables)`` ``[n]`` each, summed exactly as ``accounts`` sums them."""
-    incoming = np.add.reduce(s.receivable, axis=0)
-    external = s.cash + s.units @ s.prices + s.initial_margin + s.default_fund
-    external += incoming
-    n = net.num_banks
-    claims = np.bincount(net.creditors, weights=s.interbank, minlength=n)
-    owed = np.bincount(net.debtors, weights=s.interbank, minlength=n)
-    return external, claims, owed, owed + s.external_liabilities, incoming
-
-
-def _deleveraging_orders(
-    net: Network,
-    s: State,
-    params: ContagionParams,
-    top_up_short: np.ndarray,
-    equity: np.ndarray,
-    rwa: np.ndarray,
-    incoming: np.ndarray,
-) -> None:
-    """Stage 7: the forced sales each surviving bank must place next step
-    (``rwa``: ``accounts.risk_weighted_assets``)."""
-    banking = params.banking
-    capital = capital_shortfall_sale(
-        equity,
-        rwa,
-        banking.risk_weight_illiquid,
-        banking.min_capital_ratio,
-        banking.target_capital_ratio,
-    )
-    reserve = banking.reserve_ratio * s.external_liabilities
-    short = (s.cash < reserve) | (top_up_short > 0)
-    liquid = np.where(
-        short,
-        liquidity_shortfall_sale(s.cash + incoming, 2.0 * reserve + top_up_short),
-        0.0,
-    )
-    s.forced_capital = np.where(s.alive, capital, 0.0)
-    s.forced_liquid = np.where(s.alive, liquid, 0.0)
-
-
-def _reward_terms(
-    net: Network,
-    s: State,
-    params: ContagionParams,
-    start: tuple[np.ndarray, float],
-    new: np.ndarray,
-    equity: np.ndarray,
-    liabilities: np.ndarray,
-) -> np.ndarray:
-    """The signed terms of ``profit + μ·liquidity − α_d·default − λ·systemic_risk``
-    (``RewardParams``) after a step, one row per ``REWARD_PARTS`` entry, ``[4, n]``;
-    ``s`` is the state after the step, ``start`` the book equity and the stress
-    index before it."""
-    equity_start, stress_start = start
-    spec = params.reward
-    liquidity = metrics.liquidity_ratio(
-        s.cash,
-        s.units[:, 0] * s.prices[0],
-        liabilities,
-        params.banking.liquidity_runoff,
-    )
-    stress = metrics.stress_index(equity, net.initial_equity, net.total_equity)
-    if spec.systemic_charge == "increase":
-        stress -= stress_start
-    terms = np.empty((len(REWARD_PARTS), net.num_banks))
-    terms[0] = (s.book_equity - equity_start) / net.initial_equity
-    terms[1] = spec.liquidity_weight * np.where(new, 0.0, liquidity)
-    terms[2] = -spec.default_penalty * new
-    terms[3] = -spec.systemic_weight * stress
-    return terms
 
 
 def step_metrics(

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gridmarket.envs.contagion.arrays import compiled, scatter_add
 from gridmarket.envs.contagion.market import price_impact, settlement_price
-from gridmarket.envs.contagion.params import ContagionParams
-from gridmarket.envs.contagion.state import Network, State
 
 
+@compiled
 def execute_orders(
     pending: np.ndarray,
     prices: np.ndarray,
@@ -37,16 +37,23 @@ def execute_orders(
     Exchange ``x`` fills ``min(1, capacity_x / queued_value_x)`` of each order in its
     queue; congestion is ``queued_value_x / capacity_x`` (0 for an empty queue).
     """
-    queued = np.bincount(
-        exchange_of, weights=pending @ prices, minlength=capacity.shape[0]
-    )
-    congestion = queued / capacity
-    fill = np.divide(
-        capacity, queued, out=np.ones(queued.shape), where=queued > capacity
-    )
-    return pending * fill[exchange_of][:, None], congestion
+    queued = np.zeros(capacity.shape[0])
+    for bank in range(pending.shape[0]):
+        value = pending[bank, 0] * prices[0] + pending[bank, 1] * prices[1]
+        queued[exchange_of[bank]] += value
+    fill = np.ones(capacity.shape[0])
+    for x in range(capacity.shape[0]):
+        if queued[x] > capacity[x]:
+            fill[x] = capacity[x] / queued[x]
+    executed = np.empty_like(pending)
+    for bank in range(pending.shape[0]):
+        share = fill[exchange_of[bank]]
+        executed[bank, 0] = pending[bank, 0] * share
+        executed[bank, 1] = pending[bank, 1] * share
+    return executed, queued / capacity
 
 
+@compiled
 def exchange_fees(
     executed_value: np.ndarray,
     congestion: np.ndarray,
@@ -79,13 +86,22 @@ def multilateral_netting(
     n: int, payers: np.ndarray, payees: np.ndarray, flows: np.ndarray
 ) -> Netting:
     """Net the flows ``payers[k] -> payees[k]: flows[k]`` through one settlement."""
-    outflow = np.bincount(payers, weights=flows, minlength=n)
-    inflow = np.bincount(payees, weights=flows, minlength=n)
-    net_outflow = outflow - inflow
-    gross = float(np.add.reduce(flows))
-    net = float(np.add.reduce(np.maximum(net_outflow, 0.0)))
+    return netting_of(*net_flows(n, payers, payees, flows))
+
+
+def netting_of(net_outflow: np.ndarray, gross: float, net: float) -> Netting:
+    """The ``Netting`` of :func:`net_flows`' numbers."""
     efficiency = 1.0 - net / gross if gross > 0 else 0.0
     return Netting(net_outflow, gross, net, efficiency)
+
+
+@compiled
+def net_flows(
+    n: int, payers: np.ndarray, payees: np.ndarray, flows: np.ndarray
+) -> tuple[np.ndarray, float, float]:
+    """``(net outflow [n], gross, net)`` of the flows (see ``Netting``)."""
+    net_outflow = scatter_add(payers, flows, n) - scatter_add(payees, flows, n)
+    return net_outflow, flows.sum(), np.maximum(net_outflow, 0.0).sum()
 
 
 @dataclass(frozen=True)
@@ -110,69 +126,62 @@ class TradeReport:
     congestion: np.ndarray
 
 
-def route_trades(net: Network, state: State, params: ContagionParams) -> TradeReport:
-    """Run the queued orders of ``state.pending`` through the router, in place.
-
-    ``state`` is the private working copy of ``core.step``; the caller has already
-    added this step's new orders to ``state.pending``.
-    """
-    settled = _settle_due(net, state)
-    executed, congestion = execute_orders(
-        state.pending, state.prices, net.exchange_of, net.exchange_capacity
-    )
-    sold = np.add.reduce(executed, axis=0)
-    before = state.prices
-    after = price_impact(
-        before, sold, net.depth, net.impact, params.market.max_step_drop
-    )
+@compiled
+def trade(holdings, cash_accounts, venues, impact, fees, immediate):
+    """Run the queued orders (new orders already added) through the router (the
+    module docstring's steps 1-4). ``holdings`` = (units, pending, prices,
+    receivable, escrow_units), ``cash_accounts``
+    = (bank, CCP, exchange cash; outside units), ``venues`` = (exchange_of,
+    exchange capacity, ccp_of), ``impact`` = (depth, impact, max step drop),
+    ``fees`` = (rate, congestion surcharge, cap); ``immediate``: settlement delay
+    0. Returns ``(TradeReport fields, (units, pending, prices, cash, ccp_cash,
+    exchange_cash, outside_units, value bought by the outside), (receivable,
+    escrow_units))``; no array passed in is written into."""
+    units, pending, before, receivable, escrow = holdings
+    receivable, escrow = receivable.copy(), escrow.copy()
+    cash, ccp_cash, exchange_cash, outside_units = cash_accounts
+    exchange_of, capacity, ccp_of = venues
+    num_ccps = ccp_cash.shape[0]
+    settled = np.zeros(cash.shape[0])
+    if receivable.shape[0]:  # the oldest slot of the pipeline settles
+        settled = receivable[0].copy()
+        cash = cash + settled
+        ccp_cash = ccp_cash - scatter_add(ccp_of, settled, num_ccps)
+        outside_units = outside_units + escrow[0]
+        receivable[:-1], escrow[:-1] = receivable[1:].copy(), escrow[1:].copy()
+        receivable[-1], escrow[-1] = 0.0, 0.0
+    executed, congestion = execute_orders(pending, before, exchange_of, capacity)
+    sold = np.zeros(2)
+    for bank in range(executed.shape[0]):
+        sold += executed[bank]
+    after = price_impact(before, sold, impact[0], impact[1], impact[2])
     price = settlement_price(before, after)
-    value = executed @ price
-    exchange = params.exchange
-    fees = exchange_fees(
-        value,
-        congestion[net.exchange_of],
-        exchange.fee_rate,
-        exchange.congestion_surcharge,
-        exchange.congestion_cap,
-    )
-    kept = state.units - executed
-    pnl = executed @ (price - before) - fees + kept @ (after - before)
-    state.units = kept
-    state.pending = state.pending - executed
-    state.prices = after
-    state.congestion = congestion
-    num_ccps = state.ccp_cash.shape[0]
-    state.outside_cash -= float(np.add.reduce(value))
-    proceeds = value - fees
-    to_ccp = np.bincount(net.ccp_of, weights=proceeds, minlength=num_ccps)
-    state.ccp_cash = state.ccp_cash + to_ccp
-    state.exchange_cash = state.exchange_cash + np.bincount(
-        net.exchange_of, weights=fees, minlength=net.num_exchanges
-    )
-    if exchange.settlement_delay == 0:
-        state.cash = state.cash + proceeds
-        state.ccp_cash = state.ccp_cash - to_ccp
-        state.outside_units = state.outside_units + sold
+    gain, move = price - before, after - before
+    n = cash.shape[0]
+    value, fee, pnl = np.empty(n), np.empty(n), np.empty(n)
+    kept, left = np.empty_like(units), np.empty_like(pending)
+    fee_rate, surcharge, cap = fees
+    for i in range(n):
+        sold_0, sold_1 = executed[i, 0], executed[i, 1]
+        value[i] = sold_0 * price[0] + sold_1 * price[1]
+        crowding = congestion[exchange_of[i]]
+        fee[i] = exchange_fees(value[i], crowding, fee_rate, surcharge, cap)
+        kept[i, 0], kept[i, 1] = units[i, 0] - sold_0, units[i, 1] - sold_1
+        left[i, 0], left[i, 1] = pending[i, 0] - sold_0, pending[i, 1] - sold_1
+        pnl[i] = sold_0 * gain[0] + sold_1 * gain[1] - fee[i]
+        pnl[i] = pnl[i] + (kept[i, 0] * move[0] + kept[i, 1] * move[1])
+    proceeds = value - fee
+    to_ccp = scatter_add(ccp_of, proceeds, num_ccps)
+    ccp_cash = ccp_cash + to_ccp
+    exchange_cash = exchange_cash + scatter_add(exchange_of, fee, capacity.shape[0])
+    if immediate:
+        cash = cash + proceeds
+        ccp_cash = ccp_cash - to_ccp
+        outside_units = outside_units + sold
         settled = settled + proceeds
     else:
-        state.receivable[-1] += proceeds
-        state.escrow_units[-1] += sold
-    return TradeReport(executed, sold, price, fees, settled, pnl, congestion)
-
-
-def _settle_due(net: Network, state: State) -> np.ndarray:
-    """Settle the oldest slot of the pipeline and shift the others forward."""
-    if state.receivable.shape[0] == 0:
-        return np.zeros(net.num_banks)
-    due = state.receivable[0].copy()
-    state.cash = state.cash + due
-    state.ccp_cash = state.ccp_cash - np.bincount(
-        net.ccp_of, weights=due, minlength=state.ccp_cash.shape[0]
-    )
-    state.outside_units = state.outside_units + state.escrow_units[0]
-    if state.receivable.shape[0] > 1:
-        state.receivable[:-1] = state.receivable[1:]
-        state.escrow_units[:-1] = state.escrow_units[1:]
-    state.receivable[-1] = 0.0
-    state.escrow_units[-1] = 0.0
-    return due
+        receivable[-1] += proceeds
+        escrow[-1] += sold
+    report = (executed, sold, price, fee, settled, pnl, congestion)
+    accounts = (kept, left, after, cash, ccp_cash, exchange_cash)
+    return report, (*accounts, outside_units, value.sum()), (receivable, escrow)

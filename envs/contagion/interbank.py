@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gridmarket.envs.contagion.arrays import share
+from gridmarket.envs.contagion.arrays import compiled, scatter_add
 from gridmarket.envs.contagion.clearing import clear_edges
-from gridmarket.envs.contagion.infrastructure import Netting, multilateral_netting
+from gridmarket.envs.contagion.infrastructure import Netting, net_flows, netting_of
 
 
 @dataclass(frozen=True)
@@ -52,20 +52,36 @@ def call_loans(
     """
     called = hoard_ratio[creditors] * interbank
     result = clear_edges(n, debtors, creditors, called, cash)
-    owed = result.nominal[debtors]  # >= each of the debtor's called loans
-    # without a default every debtor pays its nominal (payments == nominal)
-    paid = owed if result.rounds == 0 else result.payments[debtors]
-    repaid = np.minimum(share(called, owed) * paid, called)
-    netting = multilateral_netting(n, debtors, creditors, repaid)
-    return CallResult(
-        interbank=interbank - repaid,
-        cash=cash - netting.net_outflow,
-        repaid=repaid,
-        unpaid=result.defaulted,
-        netting=netting,
+    interbank, cash, repaid, *netting = repay_calls(
+        n, debtors, creditors, called, result.payments, result.nominal, interbank, cash
     )
+    return CallResult(interbank, cash, repaid, result.defaulted, netting_of(*netting))
 
 
+@compiled
+def repay_calls(
+    n: int,
+    debtors: np.ndarray,
+    creditors: np.ndarray,
+    called: np.ndarray,
+    payments: np.ndarray,
+    nominal: np.ndarray,
+    interbank: np.ndarray,
+    cash: np.ndarray,
+) -> tuple:
+    """``(interbank, cash, repaid, *net_flows)`` after the called loans are repaid
+    by the clearing's ``payments`` of their ``nominal`` totals ``[n]``; a debtor
+    that pays less than its nominal repays each loan pro rata."""
+    repaid = np.empty(called.shape[0])
+    for e in range(called.shape[0]):
+        owed = nominal[debtors[e]]  # >= each of the debtor's called loans
+        pro_rata = called[e] / (owed + (owed == 0.0))  # arrays.share
+        repaid[e] = min(pro_rata * payments[debtors[e]], called[e])
+    net_outflow, gross, net = net_flows(n, debtors, creditors, repaid)
+    return interbank - repaid, cash - net_outflow, repaid, net_outflow, gross, net
+
+
+@compiled
 def match_loans(
     n: int,
     debtors: np.ndarray,
@@ -80,12 +96,18 @@ def match_loans(
     the same reduced proportion. So no lender gives more than its supply and no
     borrower gets more than its demand; only linked banks trade.
     """
-    wanted = demand[debtors]
-    lender_total = np.bincount(creditors, weights=wanted, minlength=n)
-    total = lender_total[creditors]
-    offer = supply[creditors] * share(wanted, total)  # total >= wanted >= 0
-    offered = np.bincount(debtors, weights=offer, minlength=n)
-    # demand / offered where offered > demand, else demand / demand = 1 exactly; a
-    # borrower without demand gets offers of 0, which any finite scale keeps at 0
-    scale = share(demand, np.maximum(offered, demand))
-    return offer * scale[debtors]
+    lender_total = scatter_add(creditors, demand[debtors], n)
+    offer, offered = np.empty(debtors.shape[0]), np.zeros(n)
+    for e in range(debtors.shape[0]):
+        wanted, total = demand[debtors[e]], lender_total[creditors[e]]
+        # total >= wanted >= 0; arrays.share
+        offer[e] = supply[creditors[e]] * (wanted / (total + (total == 0.0)))
+        offered[debtors[e]] += offer[e]
+    loans = np.empty(debtors.shape[0])
+    for e in range(debtors.shape[0]):
+        # demand / offered where offered > demand, else demand / demand = 1
+        # exactly; a borrower without demand gets offers of 0, kept at 0
+        asked = demand[debtors[e]]
+        most = max(offered[debtors[e]], asked)
+        loans[e] = offer[e] * (asked / (most + (most == 0.0)))
+    return loans

@@ -1,6 +1,7 @@
 """Stage 5 of a step: variation margin, CCP defaults and the waterfall, top-ups.
 
-Operates on ``core.step``'s private working copy of the state. Every cash movement
+The compiled functions run inside ``phases``; ``cover_defaults`` updates
+``core.step``'s private working copy of the state. Every cash movement
 is a balanced pair between a bank (or the outside member) and its CCP.
 """
 
@@ -11,6 +12,7 @@ import math
 import numpy as np
 
 from gridmarket.envs.contagion import ccp
+from gridmarket.envs.contagion.arrays import compiled
 from gridmarket.envs.contagion.params import ContagionParams
 from gridmarket.envs.contagion.state import Network, State
 
@@ -18,36 +20,23 @@ from gridmarket.envs.contagion.state import Network, State
 PAYMENT_TOLERANCE = 1e-9
 
 
-def margin_stage(
-    net: Network, s: State, params: ContagionParams, failing: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, ccp.Waterfall, np.ndarray]:
-    """Stage 5: VM, defaults at the CCP and the waterfall, IM and fund top-ups.
+def cover_defaults(
+    net: Network,
+    s: State,
+    params: ContagionParams,
+    margin: tuple[np.ndarray, ...],
+    survivors: np.ndarray,
+) -> tuple[np.ndarray, ccp.Waterfall]:
+    """Stage 5's defaults: the waterfall covers the VM that banks failed to pay.
 
-    Returns ``(pnl, vm, vm_outside, waterfall, top_up_shortfall)``; marks banks that
-    fail to pay VM in ``failing`` (in place).
+    ``margin`` = ``pay_variation_margin``'s ``(vm, vm_outside, shortfall,
+    failed)``; ``survivors``: banks still in the CCPs. Updates ``s`` in place
+    and returns ``(pnl of stage 5 so far, waterfall)``.
     """
-    num_ccps = s.ccp_cash.shape[0]
-    price = float(s.prices[1])
-    vm, vm_outside = ccp.variation_margin(
-        s.position, s.outside_position, price - s.marked_price
-    )
-    gain, owed = np.maximum(vm, 0.0), np.maximum(-vm, 0.0)
-    paid = np.minimum(owed, s.cash)
-    shortfall = owed - paid
-    s.cash = s.cash + gain - paid
-    s.ccp_cash = (
-        s.ccp_cash
-        + np.bincount(net.ccp_of, weights=paid - gain, minlength=num_ccps)
-        - vm_outside
-    )
-    s.outside_cash += float(np.add.reduce(vm_outside))
-    vm_failed = shortfall > PAYMENT_TOLERANCE * np.maximum(owed, 1.0)
-    failing |= vm_failed
-    update_volatility(s, params, price)
-    survivors = s.alive & ~failing
+    vm, _, shortfall, failed = margin
     fall = ccp.default_waterfall(
         shortfall,
-        vm_failed,
+        failed,
         survivors,
         s.initial_margin,
         s.default_fund,
@@ -56,22 +45,48 @@ def margin_stage(
         s.ccp_sitg,
         params.ccp.assessment_cap,
     )
-    if np.count_nonzero(vm_failed):
-        survivor_loss = np.where(survivors, s.default_fund - fall.default_fund, 0.0)
-        s.initial_margin, s.default_fund, s.ccp_sitg = (
-            fall.initial_margin,
-            fall.default_fund,
-            fall.sitg_left,
-        )
-        s.cash = s.cash - fall.assessed
-        s.ccp_cash = s.ccp_cash + np.bincount(
-            net.ccp_of, weights=fall.assessed, minlength=num_ccps
-        )
-        pnl = vm + fall.written_off - survivor_loss - fall.assessed
-    else:  # no default: the waterfall moved nothing (+ 0.0 as in the sum above)
-        pnl = vm + 0.0
-    top_up_short = top_up(net, s, params, survivors, price)
-    return pnl, vm, vm_outside, fall, top_up_short
+    if not np.count_nonzero(failed):  # the waterfall moved nothing
+        return vm + 0.0, fall  # (+ 0.0 as in the sum below)
+    survivor_loss = np.where(survivors, s.default_fund - fall.default_fund, 0.0)
+    s.initial_margin, s.default_fund, s.ccp_sitg = (
+        fall.initial_margin,
+        fall.default_fund,
+        fall.sitg_left,
+    )
+    s.cash = s.cash - fall.assessed
+    s.ccp_cash = s.ccp_cash + np.bincount(
+        net.ccp_of, weights=fall.assessed, minlength=s.ccp_cash.shape[0]
+    )
+    return vm + fall.written_off - survivor_loss - fall.assessed, fall
+
+
+@compiled
+def pay_variation_margin(
+    position: np.ndarray,
+    outside_position: np.ndarray,
+    price_change: float,
+    cash: np.ndarray,
+    ccp_cash: np.ndarray,
+    ccp_of: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """Each bank pays its VM from cash (or receives it); the outside members pay
+    theirs in full. Returns ``(vm [n], vm_outside [C], shortfall [n], failed [n]
+    bool, cash [n], ccp_cash [C], Σ vm_outside)``."""
+    vm, vm_outside = ccp.variation_margin(position, outside_position, price_change)
+    gain, owed = np.maximum(vm, 0.0), np.maximum(-vm, 0.0)
+    paid = np.minimum(owed, cash)
+    shortfall = owed - paid
+    ccp_cash = ccp_cash + np.bincount(ccp_of, paid - gain, ccp_cash.shape[0])
+    failed = shortfall > PAYMENT_TOLERANCE * np.maximum(owed, 1.0)
+    return (
+        vm,
+        vm_outside,
+        shortfall,
+        failed,
+        cash + gain - paid,
+        ccp_cash - vm_outside,
+        vm_outside.sum(),
+    )
 
 
 def update_volatility(s: State, params: ContagionParams, price: float) -> None:
@@ -82,45 +97,53 @@ def update_volatility(s: State, params: ContagionParams, price: float) -> None:
     s.marked_price = price
 
 
-def top_up(
-    net: Network, s: State, params: ContagionParams, members: np.ndarray, price: float
-) -> np.ndarray:
-    """Move IM and fund contributions to their requirements; returns unmet calls."""
+def margin_rate(s: State, params: ContagionParams) -> float:
+    """Initial margin per unit of notional: ``z_q · σ · √MPOR`` (σ floored at the
+    market's volatility)."""
     volatility = math.sqrt(max(s.variance, params.market.volatility**2))
-    spec = params.ccp
+    z, root = ccp.margin_constants(params.ccp.confidence, params.ccp.margin_period)
+    return z * volatility * root
+
+
+@compiled
+def top_up(
+    position: np.ndarray,
+    price: float,
+    rate: float,
+    stress_move: float,
+    ccp_of: np.ndarray,
+    members: np.ndarray,
+    initial_margin: np.ndarray,
+    default_fund: np.ndarray,
+    cash: np.ndarray,
+    ccp_cash: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """Move the ``members``' IM and fund contributions to their requirements (IM
+    ``rate`` · |position| · price, Cover 2), IM first, then the fund, each paid
+    from the cash left. Returns ``(initial_margin, default_fund, cash, ccp_cash,
+    unmet calls)``."""
+    num_ccps = ccp_cash.shape[0]
     margin_required = np.where(
-        members,
-        ccp.initial_margin(
-            s.position, price, volatility, spec.confidence, spec.margin_period
-        ),
-        s.initial_margin,
+        members, ccp.margin_requirement(position, price, rate), initial_margin
     )
     fund_total = ccp.cover2_default_fund(
-        s.position,
-        price,
-        margin_required,
-        spec.stress_move,
-        net.ccp_of,
-        s.ccp_cash.shape[0],
-        members,
+        position, price, margin_required, stress_move, ccp_of, num_ccps, members
     )
     fund_required = np.where(
         members,
-        ccp.contributions(fund_total, margin_required, net.ccp_of, members),
-        s.default_fund,
+        ccp.contributions(fund_total, margin_required, ccp_of, members),
+        default_fund,
     )
-    num_ccps = s.ccp_cash.shape[0]
-    # initial margin first, then the fund, each paid from what cash is left
-    call = margin_required - s.initial_margin
-    moved = np.where(call > 0, np.minimum(call, s.cash), call)
+    call = margin_required - initial_margin
+    moved = np.where(call > 0, np.minimum(call, cash), call)
     unmet = call - moved
-    s.initial_margin = s.initial_margin + moved
-    s.cash = s.cash - moved
-    s.ccp_cash = s.ccp_cash + np.bincount(net.ccp_of, weights=moved, minlength=num_ccps)
-    call = fund_required - s.default_fund
-    moved = np.where(call > 0, np.minimum(call, s.cash), call)
-    unmet += call - moved
-    s.default_fund = s.default_fund + moved
-    s.cash = s.cash - moved
-    s.ccp_cash = s.ccp_cash + np.bincount(net.ccp_of, weights=moved, minlength=num_ccps)
-    return unmet
+    initial_margin = initial_margin + moved
+    cash = cash - moved
+    ccp_cash = ccp_cash + np.bincount(ccp_of, moved, num_ccps)
+    call = fund_required - default_fund
+    moved = np.where(call > 0, np.minimum(call, cash), call)
+    unmet = unmet + (call - moved)
+    default_fund = default_fund + moved
+    cash = cash - moved
+    ccp_cash = ccp_cash + np.bincount(ccp_of, moved, num_ccps)
+    return initial_margin, default_fund, cash, ccp_cash, unmet

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from gridmarket.envs.contagion.arrays import fill
+from gridmarket.envs.contagion.arrays import compiled
 
 
+@compiled
 def price_impact(
     prices: np.ndarray,
     sold_units: np.ndarray,
@@ -28,11 +29,13 @@ def price_impact(
     return prices * np.maximum(factor, 1.0 - max_step_drop)
 
 
+@compiled
 def settlement_price(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """Price at which the step's sales execute: the midpoint of pre- and post-impact."""
     return 0.5 * (before + after)
 
 
+@compiled
 def sell_orders(
     available: np.ndarray,
     prices: np.ndarray,
@@ -47,19 +50,38 @@ def sell_orders(
     illiquid security (capital deleveraging lowers risk-weighted assets, which only
     the illiquid security carries). Orders never exceed the available units.
     """
-    available_value = available * prices
-    liquidity_need = np.maximum(
-        sell_ratio * np.add.reduce(available_value, axis=1), forced_liquid
-    )
-    liquid_value = np.minimum(liquidity_need, available_value[:, 0])
-    illiquid_value = np.maximum(liquidity_need - liquid_value, forced_capital)
-    illiquid_value = np.minimum(illiquid_value, available_value[:, 1])
-    values = np.empty_like(available)  # value to sell of each security
-    values[:, 0] = liquid_value
-    values[:, 1] = illiquid_value
-    return np.minimum(values / prices, available)
+    orders = np.empty_like(available)
+    for i in range(available.shape[0]):
+        liquid, illiquid = available[i, 0] * prices[0], available[i, 1] * prices[1]
+        need = max(sell_ratio[i] * (liquid + illiquid), forced_liquid[i])
+        liquid_value = min(need, liquid)  # value to sell of each security
+        illiquid_value = min(max(need - liquid_value, forced_capital[i]), illiquid)
+        orders[i, 0] = min(liquid_value / prices[0], available[i, 0])
+        orders[i, 1] = min(illiquid_value / prices[1], available[i, 1])
+    return orders
 
 
+@compiled
+def queue_orders(
+    holdings: tuple[np.ndarray, np.ndarray, np.ndarray],
+    sell_ratio: np.ndarray,
+    forced: tuple[np.ndarray, np.ndarray],
+    active: np.ndarray,
+) -> np.ndarray:
+    """The queue ``pending`` ``[n, 2]`` after the ``active`` (``[n, 1]`` bool)
+    banks place this step's :func:`sell_orders` on the units not yet queued;
+    ``holdings`` = (units, pending, prices), ``forced`` = (liquidity, capital)."""
+    units, pending, prices = holdings
+    orders = sell_orders(units - pending, prices, sell_ratio, forced[0], forced[1])
+    queued = pending.copy()
+    for i in range(queued.shape[0]):
+        if active[i, 0]:
+            queued[i, 0] += orders[i, 0]
+            queued[i, 1] += orders[i, 1]
+    return queued
+
+
+@compiled
 def capital_shortfall_sale(
     equity: np.ndarray,
     risk_weighted: np.ndarray,
@@ -74,18 +96,46 @@ def capital_shortfall_sale(
     ``x = (RWA − equity / target_ratio) / illiquid_weight`` (0 if equity <= 0 makes
     the target unreachable: then everything is offered, capped by the caller).
     """
-    ratio = np.divide(
-        equity,
-        risk_weighted,
-        out=fill(equity.shape, np.inf),
-        where=risk_weighted > 0,
-    )
+    positive = risk_weighted > 0
+    ratio = np.where(positive, equity / np.where(positive, risk_weighted, 1.0), np.inf)
     triggered = ratio < min_ratio
     target_rwa = np.maximum(equity, 0.0) / target_ratio
     need = np.maximum(risk_weighted - target_rwa, 0.0) / illiquid_weight
     return np.where(triggered, need, 0.0)
 
 
+@compiled
 def liquidity_shortfall_sale(cash: np.ndarray, reserve: np.ndarray) -> np.ndarray:
     """Value to sell so that cash returns to the reserve: ``max(reserve − cash, 0)``."""
     return np.maximum(reserve - cash, 0.0)
+
+
+@compiled
+def deleveraging_orders(
+    equity: np.ndarray,
+    risk_weighted: np.ndarray,
+    cash: np.ndarray,
+    incoming: np.ndarray,
+    external_liabilities: np.ndarray,
+    top_up_short: np.ndarray,
+    alive: np.ndarray,
+    ratios: tuple[float, float, float, float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(capital, liquidity)`` forced sales ``[n]`` (value) each surviving bank
+    must place next step: capital when equity / RWA is below the minimum; liquidity
+    when cash is below the reserve or a margin top-up went unmet, so that cash plus
+    the ``incoming`` receivables reach twice the reserve plus the unmet top-up.
+    ``ratios`` = (illiquid risk weight, minimum and target capital ratio, reserve
+    ratio)."""
+    illiquid_weight, min_ratio, target_ratio, reserve_ratio = ratios
+    capital = capital_shortfall_sale(
+        equity, risk_weighted, illiquid_weight, min_ratio, target_ratio
+    )
+    reserve = reserve_ratio * external_liabilities
+    short = (cash < reserve) | (top_up_short > 0)
+    liquid = np.where(
+        short,
+        liquidity_shortfall_sale(cash + incoming, 2.0 * reserve + top_up_short),
+        0.0,
+    )
+    return np.where(alive, capital, 0.0), np.where(alive, liquid, 0.0)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from gridmarket.envs.contagion.arrays import compiled
 from gridmarket.envs.contagion.checks import check_nonnegative, check_vector
 
 
@@ -30,8 +31,14 @@ def distress(
             out=np.zeros_like(initial_equity, dtype=np.float64),
             where=initial_equity > 0,
         )
-    h = np.minimum(np.maximum(1.0 - equity * inverse_initial, 0.0), 1.0)
+    h = equity_distress(equity, inverse_initial)
     return h if alive is None else np.where(alive, h, 1.0)
+
+
+@compiled
+def equity_distress(equity: np.ndarray, inverse_initial: np.ndarray) -> np.ndarray:
+    """``clip(1 − E · inverse_initial, 0, 1)`` (``inverse_initial = 1 / E0``)."""
+    return np.minimum(np.maximum(1.0 - equity * inverse_initial, 0.0), 1.0)
 
 
 def stress_index(
@@ -42,9 +49,15 @@ def stress_index(
     ``total``, when given, is ``float(initial_equity.sum())`` precomputed.
     """
     total = float(initial_equity.sum()) if total is None else total
+    return system_stress(equity, total)
+
+
+@compiled
+def system_stress(equity: np.ndarray, total: float) -> float:
+    """:func:`stress_index` given ``total = Σ E0``."""
     if total <= 0:
         return 0.0
-    lost = float(1.0 - np.add.reduce(np.maximum(equity, 0.0)) / total)
+    lost = 1.0 - np.maximum(equity, 0.0).sum() / total
     return min(max(lost, 0.0), 1.0)
 
 
@@ -59,6 +72,7 @@ def systemic_loss(initial_equity: np.ndarray, equity: np.ndarray) -> float:
     )
 
 
+@compiled
 def liquidity_ratio(
     cash: np.ndarray, liquid_value: np.ndarray, liabilities: np.ndarray, runoff: float
 ) -> np.ndarray:
@@ -67,11 +81,9 @@ def liquidity_ratio(
     A liquidity-coverage ratio in [0, 1]; 1 for a bank without liabilities.
     """
     stressed_outflow = runoff * liabilities
-    ratio = np.divide(
-        cash + liquid_value,
-        stressed_outflow,
-        out=np.ones(cash.shape),
-        where=stressed_outflow > 0,
+    positive = stressed_outflow > 0
+    ratio = np.where(
+        positive, (cash + liquid_value) / np.where(positive, stressed_outflow, 1.0), 1.0
     )
     return np.minimum(np.maximum(ratio, 0.0), 1.0)  # np.clip, without its wrapper
 

@@ -8,12 +8,12 @@ clipped to its stated bounds. Neighbour aggregates use the edge arrays (bincount
 from __future__ import annotations
 
 import functools
-import math
 from typing import NamedTuple
 
 import numpy as np
 
-from gridmarket.envs.contagion import accounts, ccp, metrics
+from gridmarket.envs.contagion import accounts, margining, metrics
+from gridmarket.envs.contagion.arrays import compiled
 from gridmarket.envs.contagion.params import BankingParams, ContagionParams
 from gridmarket.envs.contagion.state import Network, State
 
@@ -60,20 +60,6 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     )
 
 
-def neighbour_distress(net: Network, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and max distress ``[n]`` over each bank's network neighbours."""
-    n = net.num_banks
-    values = h[net.creditors]
-    mean = np.bincount(net.debtors, weights=values, minlength=n) * net.inverse_degree
-    if not values.size:
-        return mean, np.zeros(n)
-    # reduceat over each bank's CSR row; isolated banks (no row) get 0
-    reduced = np.maximum.reduceat(values, net.neighbour_starts)
-    if net.has_isolated:
-        reduced = np.where(net.degree > 0, reduced, 0.0)
-    return mean, reduced
-
-
 def risk_weights(params: ContagionParams) -> np.ndarray:
     """(liquid, illiquid, interbank, collateral) risk weights of ``BankingParams``
     (a cached, read-only array)."""
@@ -94,21 +80,14 @@ def _risk_weights(banking: BankingParams) -> np.ndarray:
     return weights
 
 
+@compiled
 def _inverse(values: np.ndarray) -> np.ndarray:
     """``1 / values`` where ``values > 0``, else 0 (a ratio's safe multiplier).
 
     ``True / x`` is ``1 / x`` and ``False / 1`` is 0: the numbers of a masked
     ``np.divide(1.0, values, where=values > 0)`` in three plain ufunc calls.
     """
-    positive = values > 0
-    return positive / np.where(positive, values, 1.0)
-
-
-def margin_rate(s: State, params: ContagionParams) -> float:
-    """Initial margin per unit of notional: ``z_q · σ · √MPOR`` (σ floored)."""
-    volatility = math.sqrt(max(s.variance, params.market.volatility**2))
-    z, root = ccp.margin_constants(params.ccp.confidence, params.ccp.margin_period)
-    return z * volatility * root
+    return np.where(values > 0, 1.0 / np.where(values > 0, values, 1.0), 0.0)
 
 
 class Ledger(NamedTuple):
@@ -140,11 +119,30 @@ def ledger(
         owed = np.bincount(net.debtors, weights=s.interbank, minlength=n)
     if receivable is None:
         receivable = np.add.reduce(s.receivable, axis=0)
-    value = s.units * s.prices
-    collateral = s.initial_margin + s.default_fund
-    weights = risk_weights(params)  # the sum of accounts.risk_weighted_assets
-    rwa = value @ weights[:2] + weights[2] * claims + weights[3] * collateral
+    value, collateral, rwa = risk_weighted(
+        s.units,
+        s.prices,
+        s.initial_margin + s.default_fund,
+        claims,
+        risk_weights(params),
+    )
     return Ledger(claims, owed, value, receivable, collateral, rwa)
+
+
+@compiled
+def risk_weighted(
+    units: np.ndarray,
+    prices: np.ndarray,
+    collateral: np.ndarray,
+    claims: np.ndarray,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(securities' value [n, 2], collateral, RWA)``: the sum of
+    ``accounts.risk_weighted_assets`` with ``weights`` = (liquid, illiquid,
+    interbank, collateral)."""
+    value = units * prices
+    rwa = value[:, 0] * weights[0] + value[:, 1] * weights[1]
+    return value, collateral, rwa + weights[2] * claims + weights[3] * collateral
 
 
 def observe(
@@ -152,97 +150,124 @@ def observe(
 ) -> np.ndarray:
     """Observations ``[n, NUM_FEATURES]`` float32, every column within its bounds.
 
-    Defaulted banks see their alive flag 0 and zeros for their own ratios. The
-    columns are written into one ``[K, n]`` array (one numpy call each) and
-    transposed at the end: at 100 banks numpy's per-call cost, not arithmetic,
-    is what an observation costs. ``sums``: ``ledger(net, s, params)`` when the
-    caller has it (``core.step`` returns it for the state it returns).
+    Defaulted banks see their alive flag 0 and zeros for their own ratios.
+    ``sums``: ``ledger(net, s, params)`` when the caller has it (``core.step``
+    returns it for the state it returns).
     """
-    n = net.num_banks
-    out = np.empty((NUM_FEATURES, n))
     claims, owed, value, receivable, collateral, rwa = (
         ledger(net, s, params) if sums is None else sums
     )
-    # Own balance sheet, by assets (rows 1-10), then rows 0 and 11-13.
-    out[2] = s.cash
-    out[3:5] = value.T
-    out[5] = claims
-    out[6] = owed
-    out[7] = s.external_liabilities
-    out[8] = collateral
-    out[9] = receivable
-    out[10] = s.pending @ s.prices
-    assets = np.add.reduce(out[2:6], axis=0) + collateral + receivable
-    equity = assets - owed - s.external_liabilities
-    out[1] = equity
-    per_asset = _inverse(assets)
-    out[1:11] *= per_asset
-    out[0] = s.alive
-    out[11] = equity * net.inverse_initial_equity
-    out[12] = equity * _inverse(rwa)
-    out[13] = (s.forced_liquid + s.forced_capital) * per_asset
-    alive = np.count_nonzero(s.alive)
-    _neighbour_rows(net, s, equity, claims, out, alive < n)
-    _shared_rows(net, s, params, collateral + receivable, out, alive)
-    if alive < n:
-        out[1:14, ~s.alive] = 0.0
-    np.maximum(out, _LOW_COLUMN, out=out)
-    np.minimum(out, _HIGH_COLUMN, out=out)
-    return out.T.astype(np.float32)
-
-
-_LOW_COLUMN = OBSERVATION_LOW.astype(np.float64)[:, None]
-_HIGH_COLUMN = OBSERVATION_HIGH.astype(np.float64)[:, None]
-
-
-def _neighbour_rows(
-    net: Network,
-    s: State,
-    equity: np.ndarray,
-    claims: np.ndarray,
-    out: np.ndarray,
-    any_dead: bool,
-) -> None:
-    """Rows 14-17: mean and max neighbour distress, share of neighbours dead,
-    distress weighted by the bank's claims on each counterparty."""
-    n = net.num_banks
-    h = metrics.distress(
-        equity, net.initial_equity, s.alive, net.inverse_initial_equity
+    return observation_rows(
+        (s.cash, value, claims, owed, s.external_liabilities, collateral, receivable),
+        (s.pending, s.prices, s.alive, rwa, s.forced_liquid + s.forced_capital),
+        (net.debtors, net.creditors, net.neighbour_ptr, s.interbank),
+        net.inverse_degree,
+        net.inverse_initial_equity,
+        (s.prices / net.fundamental_price, s.last_return),
+        (net.ccp_of, s.ccp_cash, s.congestion[net.exchange_of]),
+        margining.margin_rate(s, params),
+        1.0 - s.t / params.max_steps,
     )
-    out[14], out[15] = neighbour_distress(net, h)
-    if any_dead:
-        dead = ~s.alive[net.creditors]
-        out[16] = (
-            np.bincount(net.debtors, weights=dead, minlength=n) * net.inverse_degree
+
+
+@compiled
+def observation_rows(
+    sheet: tuple,
+    own: tuple,
+    edges: tuple,
+    inverse_degree: np.ndarray,
+    inverse_initial_equity: np.ndarray,
+    market: tuple,
+    infrastructure: tuple,
+    margin_rate: float,
+    time_left: float,
+) -> np.ndarray:
+    """The observation matrix from the balance sheet's arrays (see ``observe``):
+    ``sheet`` = (cash, securities' value ``[n, 2]``, claims, interbank debts,
+    external liabilities, collateral, receivables); ``own`` = (queued units
+    ``[n, 2]``, prices, alive, RWA, forced sales); ``edges`` = (debtors,
+    creditors, CSR row pointer, interbank); ``market`` = (price / fundamental
+    ``[2]``, last return); ``infrastructure`` = (ccp_of, CCP cash, congestion of
+    each bank's exchange)."""
+    cash, value, claims, owed, external, collateral, receivable = sheet
+    pending, prices, alive, rwa, forced = own
+    n = cash.shape[0]
+    out = np.zeros((n, NUM_FEATURES))
+    equity = np.empty(n)
+    for i in range(n):
+        row = out[i]
+        row[2], row[3], row[4], row[5] = cash[i], value[i, 0], value[i, 1], claims[i]
+        row[6], row[7], row[8], row[9] = (
+            owed[i],
+            external[i],
+            collateral[i],
+            receivable[i],
         )
-    else:
-        out[16] = 0.0
-    exposure = np.bincount(
-        net.creditors, weights=s.interbank * h[net.debtors], minlength=n
-    )
-    out[17] = exposure * _inverse(claims)
+        row[10] = pending[i, 0] * prices[0] + pending[i, 1] * prices[1]
+        assets = cash[i] + value[i, 0] + value[i, 1] + claims[i]
+        assets = assets + collateral[i] + receivable[i]
+        equity[i] = assets - owed[i] - external[i]
+        row[1] = equity[i]
+        per_asset = 1.0 / assets if assets > 0 else 0.0
+        row[1:11] *= per_asset
+        row[0] = alive[i]
+        row[11] = equity[i] * inverse_initial_equity[i]
+        row[12] = equity[i] * (1.0 / rwa[i] if rwa[i] > 0 else 0.0)
+        row[13] = forced[i] * per_asset
+    h = np.where(alive, metrics.equity_distress(equity, inverse_initial_equity), 1.0)
+    _neighbour_columns(out, h, alive, claims, edges, inverse_degree)
+    ccp_of, ccp_cash, congestion = infrastructure
+    ccp_owed = np.bincount(ccp_of, collateral + receivable, ccp_cash.shape[0])
+    ccp_ratio = (ccp_cash - ccp_owed) * _inverse(ccp_owed)
+    defaulted = 1.0 - np.count_nonzero(alive) / n
+    relative_price, last_return = market
+    for i in range(n):
+        c = ccp_of[i]
+        out[i, 18], out[i, 19] = relative_price[0], relative_price[1]
+        out[i, 20], out[i, 21] = last_return, defaulted
+        out[i, 22], out[i, 23] = congestion[i], margin_rate
+        out[i, 24], out[i, 25] = ccp_ratio[c], time_left
+    return _clipped(out, alive)
 
 
-def _shared_rows(
-    net: Network,
-    s: State,
-    params: ContagionParams,
-    owed: np.ndarray,
-    out: np.ndarray,
-    alive: int,
-) -> None:
-    """Rows 18-21 (market, the same for every bank) and 22-25 (infrastructure);
-    ``alive`` is the number of banks alive."""
-    out[18:20] = (s.prices / net.fundamental_price)[:, None]
-    out[20] = s.last_return
-    out[21] = 1.0 - alive / net.num_banks
-    num_ccps = s.ccp_cash.shape[0]
-    ccp_owed = np.bincount(net.ccp_of, weights=owed, minlength=num_ccps)
-    ccp_ratio = (s.ccp_cash - ccp_owed) * _inverse(ccp_owed)
-    out[22] = s.congestion[net.exchange_of]
-    out[23] = margin_rate(s, params)
-    out[24] = ccp_ratio[net.ccp_of]
-    out[25] = 1.0 - s.t / params.max_steps
+@compiled
+def _neighbour_columns(out, h, alive, claims, edges, inverse_degree):
+    """Columns 14-17: mean and max distress ``h`` of each bank's neighbours, the
+    share of them dead, distress weighted by the bank's claims on each of them."""
+    debtors, creditors, row_ptr, interbank = edges
+    exposure = np.zeros(out.shape[0])
+    for bank in range(out.shape[0]):
+        total, largest, dead = 0.0, 0.0, 0.0
+        for e in range(row_ptr[bank], row_ptr[bank + 1]):  # the edges bank owes on
+            neighbour = creditors[e]
+            total += h[neighbour]
+            largest = max(largest, h[neighbour])
+            dead += 0.0 if alive[neighbour] else 1.0
+            exposure[neighbour] += interbank[e] * h[bank]
+        out[bank, 14] = total * inverse_degree[bank]
+        out[bank, 15] = largest
+        out[bank, 16] = dead * inverse_degree[bank]
+    out[:, 17] = exposure * _inverse(claims)
+
+
+@compiled
+def _clipped(out, alive):
+    """``out`` as float32, dead banks' own ratios (columns 1-13) zeroed, every
+    column clipped to its bounds (NaN passes through, for the checks to see)."""
+    result = np.empty(out.shape, np.float32)
+    for bank in range(out.shape[0]):
+        for k in range(out.shape[1]):
+            v = out[bank, k] if alive[bank] or not 1 <= k <= 13 else 0.0
+            if v < _LOW[k]:
+                v = _LOW[k]
+            elif v > _HIGH[k]:
+                v = _HIGH[k]
+            result[bank, k] = v
+    return result
+
+
+_LOW = OBSERVATION_LOW.astype(np.float64)
+_HIGH = OBSERVATION_HIGH.astype(np.float64)
 
 
 def global_state(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from gridmarket.envs.contagion import accounts
+from gridmarket.envs.contagion.arrays import compiled, share
 from gridmarket.envs.contagion.clearing import (
     ClearingResult,
     clear_edges,
@@ -98,35 +99,16 @@ def _solvent_clearing(
     """
     if np.count_nonzero(short_of(liabilities, resources)):
         return None
+    return full_payment(liabilities)
+
+
+def full_payment(liabilities: np.ndarray) -> ClearingResult:
+    """The clearing over the banks and the depositor sink when every bank pays
+    its ``liabilities`` ``[n]`` in full (the sink owes nothing)."""
     n = liabilities.shape[0]
-    nominal = np.zeros(n + 1)  # the sink owes nothing
+    nominal = np.zeros(n + 1)
     nominal[:n] = liabilities
     return no_default_result(nominal, np.zeros(n + 1, dtype=bool))
-
-
-def _liquidate(net: Network, s: State, dead: np.ndarray) -> None:
-    """Turn the external assets of ``dead`` banks into cash; close their futures."""
-    num_ccps = s.ccp_cash.shape[0]
-    units = np.where(dead[:, None], s.units, 0.0)
-    value = units @ s.prices
-    s.outside_cash -= float(value.sum())
-    s.outside_units = s.outside_units + units.sum(axis=0)
-    s.units = np.where(dead[:, None], 0.0, s.units)
-    s.pending = np.where(dead[:, None], 0.0, s.pending)
-    collateral = np.where(
-        dead, s.initial_margin + s.default_fund + s.receivable.sum(axis=0), 0.0
-    )
-    s.ccp_cash = s.ccp_cash - np.bincount(
-        net.ccp_of, weights=collateral, minlength=num_ccps
-    )
-    s.initial_margin = np.where(dead, 0.0, s.initial_margin)
-    s.default_fund = np.where(dead, 0.0, s.default_fund)
-    s.receivable = np.where(dead[None, :], 0.0, s.receivable)
-    s.outside_position = s.outside_position + np.bincount(
-        net.ccp_of, weights=np.where(dead, s.position, 0.0), minlength=num_ccps
-    )
-    s.position = np.where(dead, 0.0, s.position)
-    s.cash = s.cash + value + collateral
 
 
 def _wind_up(
@@ -136,50 +118,115 @@ def _wind_up(
     dead: np.ndarray,
     banking: BankingParams,
 ) -> np.ndarray:
-    """Steps 1–4 of the module docstring; returns the P&L of every bank."""
-    n, alpha, beta = net.num_banks, banking.alpha, banking.beta
-    _liquidate(net, s, dead)
-    cost = np.where(dead, (1.0 - alpha) * s.cash, 0.0)
-    pnl = -cost
-    outside = float(cost.sum())
-    debtor_dead, creditor_dead = dead[net.debtors], dead[net.creditors]
-    face = s.interbank
-    nominal, payments = clearing.nominal[:n], clearing.payments[:n]
-    owed = nominal[net.debtors]
-    share = np.divide(face, owed, out=np.zeros(face.shape), where=owed > 0)
-    flow = np.where(debtor_dead, share * payments[net.debtors], face)
+    """Steps 1–4 of the module docstring on ``s`` (in place); returns the P&L of
+    every bank."""
+    n = net.num_banks
+    pnl, held, outside_units, outside_cash = wind_up(
+        (net.debtors, net.creditors, net.ccp_of),
+        (
+            s.cash,
+            s.units,
+            s.pending,
+            s.prices,
+            s.initial_margin,
+            s.default_fund,
+            s.receivable,
+            s.position,
+            s.interbank,
+            s.external_liabilities,
+            s.ccp_cash,
+            s.outside_position,
+        ),
+        (clearing.nominal[:n], clearing.payments[:n]),
+        dead,
+        (banking.alpha, banking.beta),
+    )
+    s.cash, s.units, s.pending, s.initial_margin, s.default_fund = held[:5]
+    s.receivable, s.position, s.interbank, s.external_liabilities = held[5:9]
+    s.ccp_cash, s.outside_position = held[9:]
+    s.outside_units = s.outside_units + outside_units
+    sold, paid = outside_cash
+    s.outside_cash -= sold
+    s.outside_cash += paid
+    return pnl
+
+
+@compiled
+def liquidate(ccp_of, held, dead):
+    """Step 1: the external assets of ``dead`` banks become cash and their
+    futures are closed out. ``held`` = (cash, units, pending, prices, initial
+    margin, default fund, receivable, position, CCP cash, outside position).
+    Returns ``(held after, units sold to the outside [2], their value)``."""
+    cash, units, pending, prices, initial_margin, default_fund = held[:6]
+    receivable, position, ccp_cash, outside_position = held[6:]
+    num_ccps = ccp_cash.shape[0]
+    rows = dead.reshape(-1, 1)
+    sold = np.where(rows, units, 0.0)
+    value = sold[:, 0] * prices[0] + sold[:, 1] * prices[1]
+    due = np.zeros(cash.shape[0])
+    for row in receivable:
+        due = due + row
+    collateral = np.where(dead, initial_margin + default_fund + due, 0.0)
+    closed = np.bincount(ccp_of, np.where(dead, position, 0.0), num_ccps)
+    held = (
+        cash + value + collateral,
+        np.where(rows, 0.0, units),
+        np.where(rows, 0.0, pending),
+        np.where(dead, 0.0, initial_margin),
+        np.where(dead, 0.0, default_fund),
+        np.where(dead.reshape(1, -1), 0.0, receivable),
+        np.where(dead, 0.0, position),
+        ccp_cash - np.bincount(ccp_of, collateral, num_ccps),
+        outside_position + closed,
+    )
+    return held, sold.sum(axis=0), value.sum()
+
+
+@compiled
+def wind_up(world, held, clearing, dead, shares):
+    """Steps 1–4 of the module docstring on arrays. ``world`` = (debtors,
+    creditors, ccp_of); ``held`` = (cash, units, pending, prices, initial margin,
+    default fund, receivable, position, interbank, external liabilities, CCP
+    cash, outside position); ``clearing`` = (nominal, payments) of the banks;
+    ``shares`` = (α, β). Returns ``(pnl, (cash, units, pending, initial margin,
+    default fund, receivable, position, interbank, external liabilities, CCP
+    cash, outside position), outside units in, (value sold to the outside,
+    cash paid to it))``."""
+    debtors, creditors, ccp_of = world
+    face, external = held[8], held[9]
+    alpha, beta = shares
+    nominal, payments = clearing
+    n = dead.shape[0]
+    assets = (*held[:8], held[10], held[11])
+    liquidated, outside_units, sold_value = liquidate(ccp_of, assets, dead)
+    cash = liquidated[0]
+    cost = np.where(dead, (1.0 - alpha) * cash, 0.0)
+    debtor_dead, creditor_dead = dead[debtors], dead[creditors]
+    flow = np.where(
+        debtor_dead, share(face, nominal[debtors]) * payments[debtors], face
+    )
     sold = ~debtor_dead & creditor_dead  # estate's claims on survivors, sold at β
     received = np.where(creditor_dead, beta * flow, flow)
     settled = debtor_dead | creditor_dead
-    cash_in = np.bincount(
-        net.creditors, weights=np.where(settled, received, 0.0), minlength=n
-    )
-    cash_out = np.bincount(
-        net.debtors, weights=np.where(debtor_dead, flow, 0.0), minlength=n
-    )
-    outside += float(np.where(creditor_dead & debtor_dead, flow - received, 0.0).sum())
-    outside -= float(np.where(sold, received, 0.0).sum())
-    s.external_liabilities = s.external_liabilities + np.bincount(
-        net.debtors, weights=np.where(sold, face, 0.0), minlength=n
-    )
+    outside = cost.sum()
+    outside += np.where(creditor_dead & debtor_dead, flow - received, 0.0).sum()
+    outside -= np.where(sold, received, 0.0).sum()
+    external = external + np.bincount(debtors, np.where(sold, face, 0.0), n)
     # creditors: received − face on each settled claim; debtors in default: face − flow
-    pnl += np.bincount(
-        net.creditors, weights=np.where(settled, received - face, 0.0), minlength=n
+    pnl = -cost + np.bincount(creditors, np.where(settled, received - face, 0.0), n)
+    pnl = pnl + np.bincount(debtors, np.where(debtor_dead, face - flow, 0.0), n)
+    to_depositors = np.where(dead, share(external, nominal) * payments, 0.0)
+    pnl = pnl + np.where(dead, external - to_depositors, 0.0)
+    cash = cash + np.bincount(creditors, np.where(settled, received, 0.0), n)
+    cash = cash - np.bincount(debtors, np.where(debtor_dead, flow, 0.0), n)
+    cash = cash - to_depositors - cost
+    outside += to_depositors.sum()
+    residual = np.where(dead, cash, 0.0)
+    held = (
+        np.where(dead, 0.0, cash),
+        *liquidated[1:7],
+        np.where(settled, 0.0, face),
+        np.where(dead, 0.0, external),
+        *liquidated[7:],
     )
-    pnl += np.bincount(
-        net.debtors, weights=np.where(debtor_dead, face - flow, 0.0), minlength=n
-    )
-    s.interbank = np.where(settled, 0.0, face)
-    deposit_share = np.divide(
-        s.external_liabilities, nominal, out=np.zeros(n), where=nominal > 0
-    )
-    to_depositors = np.where(dead, deposit_share * payments, 0.0)
-    pnl += np.where(dead, s.external_liabilities - to_depositors, 0.0)
-    s.external_liabilities = np.where(dead, 0.0, s.external_liabilities)
-    s.cash = s.cash + cash_in - cash_out - to_depositors - cost
-    outside += float(to_depositors.sum())
-    residual = np.where(dead, s.cash, 0.0)
-    pnl -= residual
-    s.cash = np.where(dead, 0.0, s.cash)
-    s.outside_cash += outside + float(residual.sum())
-    return pnl
+    return pnl - residual, held, outside_units, (sold_value, outside + residual.sum())

@@ -1,100 +1,127 @@
 """Stages 1, 2 and 4 of ``core.step``: the shock, the interbank market, income.
 
-Each function updates ``core.step``'s private working copy of the state (it
-replaces arrays, never writes into the ones it was given) and keeps every money
-movement a balanced pair of account updates. Money is in currency units.
+Compiled functions on arrays (``phases`` composes them): each returns new
+arrays, never writes into the ones it was given, and keeps every money movement
+a balanced pair of account updates. Money is in currency units.
 """
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from gridmarket.envs.contagion import accounts
-from gridmarket.envs.contagion.infrastructure import Netting
-from gridmarket.envs.contagion.interbank import call_loans, match_loans
+from gridmarket.envs.contagion.arrays import compiled, scatter_add
+from gridmarket.envs.contagion.interbank import match_loans
 from gridmarket.envs.contagion.margining import PAYMENT_TOLERANCE
-from gridmarket.envs.contagion.params import ContagionParams, MarketParams
-from gridmarket.envs.contagion.scenarios import Shock
-from gridmarket.envs.contagion.state import Network, State
 
 LEND, HOARD, SELL, BORROW = range(4)  # the columns of an action matrix
 _ADD = np.add.reduce  # ``x.sum()`` without the method's Python wrapper
 
 
-def apply_shock(
-    net: Network, s: State, shock: Shock, params: ContagionParams
+@compiled
+def shock_arrays(market, shock, accounts, outside_units):
+    """Stage 1: prices revert and take the shock; deposits are withdrawn (or
+    placed); write-offs. ``market`` = (prices, fundamental prices, mean
+    reversion), ``shock`` = ``Shock``'s fields, ``accounts`` = (cash, external
+    liabilities, units, pending, alive). Returns ``(failing, pnl, (prices, cash,
+    external liabilities, units, pending), (outside units, outside cash in))``:
+    banks that could not pay withdrawals, and the P&L of the price moves and
+    write-offs."""
+    old, fundamental, mean_reversion = market
+    price_factor, withdrawal, writeoff = shock
+    cash, external, units, pending, alive = accounts
+    prices = old * np.exp(mean_reversion * np.log(fundamental / old)) * price_factor
+    move = prices - old
+    n = cash.shape[0]
+    pnl, failing = np.empty(n), np.empty(n, np.bool_)
+    cash_after, external_after = np.empty(n), np.empty(n)
+    paid_out, placed_in = 0.0, 0.0
+    for i in range(n):
+        pnl[i] = units[i, 0] * move[0] + units[i, 1] * move[1]
+        demand = (withdrawal[i] if alive[i] else 0.0) * external[i]
+        placed, wanted = max(-demand, 0.0), max(demand, 0.0)
+        paid = min(wanted, cash[i])
+        cash_after[i] = cash[i] + placed - paid
+        external_after[i] = external[i] + placed - paid
+        failing[i] = wanted - paid > PAYMENT_TOLERANCE * max(wanted, 1.0)
+        paid_out += paid
+        placed_in += placed
+    if np.any(writeoff != 0.0):  # (a zero write-off would change no number)
+        lost = np.where(alive, writeoff, 0.0) * units[:, 1]
+        units = units.copy()
+        units[:, 1] -= lost
+        outside_units = outside_units + np.array([0.0, lost.sum()])
+        pnl -= lost * prices[1]
+    accounts = (prices, cash_after, external_after, units)
+    return (
+        failing,
+        pnl,
+        (*accounts, np.minimum(pending, units)),
+        (outside_units, paid_out - placed_in),
+    )
+
+
+@compiled
+def lend(
+    debtors: np.ndarray,
+    creditors: np.ndarray,
+    interbank: np.ndarray,
+    cash: np.ndarray,
+    holdings: tuple,
+    reserve: np.ndarray,
+    lend_share: np.ndarray,
+    borrow_share: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Stage 1. Returns ``(failing, pnl)``: banks that could not pay withdrawals
-    (bool ``[n]``) and the P&L of the price moves and write-offs (currency)."""
-    old = s.prices
-    reversion = params.market.mean_reversion * np.log(net.fundamental_price / old)
-    s.prices = old * np.exp(reversion) * shock.price_factor
-    pnl = s.units @ (s.prices - old)
-    demand = np.where(s.alive, shock.withdrawal, 0.0) * s.external_liabilities
-    placed = np.maximum(-demand, 0.0)
-    wanted = np.maximum(demand, 0.0)
-    paid = np.minimum(wanted, s.cash)
-    s.cash = s.cash + placed - paid
-    s.external_liabilities = s.external_liabilities + placed - paid
-    s.outside_cash += float(_ADD(paid) - _ADD(placed))
-    failing = wanted - paid > PAYMENT_TOLERANCE * np.maximum(wanted, 1.0)
-    if np.count_nonzero(shock.writeoff):  # (a zero write-off would change no number)
-        lost = np.where(s.alive, shock.writeoff, 0.0) * s.units[:, 1]
-        s.units = s.units.copy()
-        s.units[:, 1] -= lost
-        s.outside_units = s.outside_units + np.array([0.0, _ADD(lost)])
-        pnl -= lost * s.prices[1]
-    s.pending = np.minimum(s.pending, s.units)
-    return failing, pnl
+    """New loans along the links: each bank offers ``lend_share`` of its cash
+    above ``reserve`` and asks ``borrow_share`` of its total assets (``holdings``
+    = (units, prices, initial margin, default fund, receivable): the rest of
+    ``accounts.external_assets``). Returns ``(interbank, cash)``."""
+    n = cash.shape[0]
+    units, prices, initial_margin, default_fund, receivable = holdings
+    due = accounts.receivables_due(receivable)
+    claims = scatter_add(creditors, interbank, n)
+    supply, demand = np.empty(n), np.empty(n)
+    for i in range(n):
+        securities = units[i, 0] * prices[0] + units[i, 1] * prices[1]
+        external = cash[i] + securities + initial_margin[i] + default_fund[i] + due[i]
+        supply[i] = lend_share[i] * max(cash[i] - reserve[i], 0.0)
+        demand[i] = borrow_share[i] * (external + claims[i])
+    loans = match_loans(n, debtors, creditors, supply, demand)
+    inflow, outflow = scatter_add(debtors, loans, n), scatter_add(creditors, loans, n)
+    return interbank + loans, cash + inflow - outflow
 
 
-def interbank(
-    net: Network, s: State, actions: np.ndarray, params: ContagionParams
-) -> Netting:
-    """Stage 2: calls (netted clearing on cash), then new loans along links."""
-    n, banking = net.num_banks, params.banking
-    calls = call_loans(
-        n, net.debtors, net.creditors, s.interbank, actions[:, HOARD], s.cash
-    )
-    s.interbank, s.cash = calls.interbank, calls.cash
-    reserve = banking.reserve_ratio * s.external_liabilities
-    supply = actions[:, LEND] * np.maximum(s.cash - reserve, 0.0)
-    demand = (
-        actions[:, BORROW] * banking.max_borrow_share * accounts.total_assets(net, s)
-    )
-    loans = match_loans(n, net.debtors, net.creditors, supply, demand)
-    s.interbank = s.interbank + loans
-    s.cash = (
-        s.cash
-        + np.bincount(net.debtors, weights=loans, minlength=n)
-        - np.bincount(net.creditors, weights=loans, minlength=n)
-    )
-    return calls.netting
-
-
-def accrue_income(net: Network, s: State, params: ContagionParams) -> np.ndarray:
+@compiled
+def income_arrays(edges, accounts, rates, yields):
     """Stage 4: interbank interest (accrued), yields and deposit interest (cash).
-    Returns the P&L ``[n]`` (currency)."""
-    n, banking, market = net.num_banks, params.banking, params.market
-    interest = banking.interbank_rate * s.interbank
-    s.interbank = s.interbank + interest
-    pnl = np.bincount(net.creditors, weights=interest, minlength=n) - np.bincount(
-        net.debtors, weights=interest, minlength=n
+    ``edges`` = (debtors, creditors), ``accounts``
+    = (interbank, units, prices, cash, external liabilities), ``rates`` =
+    (interbank, deposit) per step, ``yields`` ``[2]``. Returns ``(pnl, interbank,
+    cash, external liabilities, outside cash in)``."""
+    debtors, creditors = edges
+    interbank, units, prices, cash, external = accounts
+    interbank_rate, deposit_rate = rates
+    n = cash.shape[0]
+    interest = interbank_rate * interbank
+    pnl = scatter_add(creditors, interest, n) - scatter_add(debtors, interest, n)
+    cash_after, external_after = np.empty(n), np.empty(n)
+    paid_out = 0.0
+    earned_total = 0.0
+    for i in range(n):
+        earned = (
+            units[i, 0] * prices[0] * yields[0] + units[i, 1] * prices[1] * yields[1]
+        )
+        deposit_interest = deposit_rate * external[i]
+        paid = min(deposit_interest, cash[i] + earned)
+        pnl[i] = pnl[i] + earned - deposit_interest
+        cash_after[i] = cash[i] + earned - paid
+        external_after[i] = external[i] + deposit_interest - paid
+        paid_out += paid
+        earned_total += earned
+    return (
+        pnl,
+        interbank + interest,
+        cash_after,
+        external_after,
+        paid_out - earned_total,
     )
-    yields = (s.units * s.prices) @ _yields(market)
-    deposit_interest = banking.deposit_rate * s.external_liabilities
-    paid = np.minimum(deposit_interest, s.cash + yields)
-    s.cash = s.cash + yields - paid
-    s.external_liabilities = s.external_liabilities + deposit_interest - paid
-    s.outside_cash += float(_ADD(paid) - _ADD(yields))
-    return pnl + yields - deposit_interest
-
-
-@functools.lru_cache(maxsize=64)
-def _yields(market: MarketParams) -> np.ndarray:
-    """``[2]`` yield of each security per step (cached, read-only)."""
-    yields = np.array([market.yield_liquid, market.yield_illiquid])
-    yields.setflags(write=False)
-    return yields

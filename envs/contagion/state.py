@@ -168,13 +168,10 @@ class State:
         return clone
 
     def fork(self) -> State:
-        """A copy sharing every array that ``core.step`` replaces rather than
-        writes into: only the arrays it updates in place (the settlement
-        pipeline) are copied. Cheap, and ``self`` stays as it was after a step."""
+        """A shallow copy: ``core.step`` replaces arrays rather than writing into
+        them, so the copy shares every array and ``self`` stays as it was."""
         clone = object.__new__(State)
         clone.__dict__.update(self.__dict__)
-        clone.receivable = self.receivable.copy()
-        clone.escrow_units = self.escrow_units.copy()
         return clone
 
 

@@ -7,6 +7,8 @@ import pytest
 from gridmarket.scenario_args import contagion_success_threshold
 from gridmarket.tuned_examples import contagion_mappo, contagion_ppo
 
+pytestmark = pytest.mark.usefixtures("contagion_kernels")
+
 EXAMPLES = [contagion_mappo, contagion_ppo]
 
 

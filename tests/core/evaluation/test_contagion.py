@@ -10,6 +10,8 @@ from gridmarket.cli import main as cli_main
 from gridmarket.envs.contagion import core
 from gridmarket.evaluation.contagion import mean_ci95, summary_rows
 
+pytestmark = pytest.mark.usefixtures("contagion_kernels")
+
 
 def test_mean_ci95_by_hand():
     mean, half = mean_ci95(np.array([1.0, 2.0, 3.0]))

@@ -6,10 +6,17 @@ import numpy as np
 import pytest
 
 from gridmarket.envs.contagion import accounts, core
+from gridmarket.envs.contagion.infrastructure import TradeReport, trade
 from gridmarket.envs.contagion.params import ContagionParams, NetworkParams
 from gridmarket.envs.contagion.state import Network, State
 
 TOLERANCE = 1e-9
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _compiled_contagion(contagion_kernels):
+    """The step compiled before a test starts Ray workers (``test_rllib``)."""
+    return contagion_kernels
 
 
 def small_world(num_banks: int = 12, seed: int = 0, **overrides):
@@ -17,6 +24,25 @@ def small_world(num_banks: int = 12, seed: int = 0, **overrides):
     rng = np.random.default_rng(seed)
     net, state = core.reset(params, rng)
     return params, rng, net, state
+
+
+def route_trades(net: Network, s: State, params: ContagionParams) -> TradeReport:
+    """Stage 3 alone on ``s`` (in place): ``infrastructure.trade``, the function
+    ``phases.trade_step`` runs, on the state's queued orders."""
+    exchange = params.exchange
+    report, traded, (s.receivable, s.escrow_units) = trade(
+        (s.units, s.pending, s.prices, s.receivable, s.escrow_units),
+        (s.cash, s.ccp_cash, s.exchange_cash, s.outside_units),
+        (net.exchange_of, net.exchange_capacity, net.ccp_of),
+        (net.depth, net.impact, params.market.max_step_drop),
+        (exchange.fee_rate, exchange.congestion_surcharge, exchange.congestion_cap),
+        exchange.settlement_delay == 0,
+    )
+    s.units, s.pending, s.prices, s.cash, s.ccp_cash = traded[:5]
+    s.exchange_cash, s.outside_units = traded[5:7]
+    s.outside_cash -= traded[7]
+    s.congestion = report[-1]
+    return TradeReport(*report)
 
 
 def check_invariants(

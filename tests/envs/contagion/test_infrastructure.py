@@ -9,12 +9,11 @@ from gridmarket.envs.contagion.infrastructure import (
     exchange_fees,
     execute_orders,
     multilateral_netting,
-    route_trades,
 )
 from gridmarket.envs.contagion.interbank import call_loans, match_loans
 from gridmarket.envs.contagion.metrics import netting_efficiency
 
-from .conftest import small_world
+from .conftest import route_trades, small_world
 
 
 def test_throughput_limit_fills_pro_rata_and_reports_congestion():

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from gridmarket.envs.contagion import core
-from gridmarket.envs.contagion.infrastructure import route_trades
 from gridmarket.envs.contagion.market import (
     capital_shortfall_sale,
     liquidity_shortfall_sale,
@@ -16,7 +15,7 @@ from gridmarket.envs.contagion.market import (
 )
 from gridmarket.envs.contagion.params import MarketParams
 
-from .conftest import small_world
+from .conftest import route_trades, small_world
 
 
 def test_impact_calibration_sentence_holds_exactly():
