@@ -1,61 +1,20 @@
 """The interbank market: loans called back (hoarding) and new loans (lending).
 
 Edge ``e`` is a loan: ``debtors[e]`` owes ``creditors[e]`` the nominal
-``interbank[e]``. Pure functions over these arrays.
+``interbank[e]``. Pure compiled functions over these arrays. Called loans are
+settled multilaterally: the greatest clearing vector of the called amounts with
+cash as the only external asset (no default costs; ``clearing``) gives what each
+bank pays, and only net positions move cash. A bank that cannot repay in full
+pays all its cash and receipts; the rest of the called loan stays outstanding
+(it is rolled over, not defaulted).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from gridmarket.envs.contagion.arrays import compiled, scatter_add
-from gridmarket.envs.contagion.clearing import clear_edges
-from gridmarket.envs.contagion.infrastructure import Netting, net_flows, netting_of
-
-
-@dataclass(frozen=True)
-class CallResult:
-    """Loans called back and repaid in one netted settlement.
-
-    Attributes:
-        interbank: ``[E]`` loans left after repayment.
-        cash: ``[n]`` cash after the netted settlement.
-        repaid: ``[E]`` amount repaid on each loan.
-        unpaid: ``[n]`` bool, banks that could not repay all loans called from them.
-        netting: the multilateral netting of the repayments.
-    """
-
-    interbank: np.ndarray
-    cash: np.ndarray
-    repaid: np.ndarray
-    unpaid: np.ndarray
-    netting: Netting
-
-
-def call_loans(
-    n: int,
-    debtors: np.ndarray,
-    creditors: np.ndarray,
-    interbank: np.ndarray,
-    hoard_ratio: np.ndarray,
-    cash: np.ndarray,
-) -> CallResult:
-    """Each creditor calls ``hoard_ratio`` of its loans; debtors repay with cash.
-
-    Repayment is settled multilaterally: the greatest clearing vector of the called
-    amounts with cash as the only external asset (no default costs) gives what each
-    bank pays, and only net positions move cash. A bank that cannot repay in full
-    pays all its cash and receipts; the rest of the called loan stays outstanding
-    (it is rolled over, not defaulted).
-    """
-    called = hoard_ratio[creditors] * interbank
-    result = clear_edges(n, debtors, creditors, called, cash)
-    interbank, cash, repaid, *netting = repay_calls(
-        n, debtors, creditors, called, result.payments, result.nominal, interbank, cash
-    )
-    return CallResult(interbank, cash, repaid, result.defaulted, netting_of(*netting))
+from gridmarket.envs.contagion.infrastructure import net_flows
 
 
 @compiled

@@ -15,7 +15,6 @@ from gridmarket.envs.contagion.interbank import match_loans
 from gridmarket.envs.contagion.margining import PAYMENT_TOLERANCE
 
 LEND, HOARD, SELL, BORROW = range(4)  # the columns of an action matrix
-_ADD = np.add.reduce  # ``x.sum()`` without the method's Python wrapper
 
 
 @compiled

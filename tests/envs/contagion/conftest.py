@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from gridmarket.envs.contagion import accounts, core
-from gridmarket.envs.contagion.infrastructure import TradeReport, trade
+from gridmarket.envs.contagion.clearing import clear_edges
+from gridmarket.envs.contagion.infrastructure import TradeReport, netting_of, trade
+from gridmarket.envs.contagion.interbank import repay_calls
 from gridmarket.envs.contagion.params import ContagionParams, NetworkParams
 from gridmarket.envs.contagion.state import Network, State
 
@@ -43,6 +47,24 @@ def route_trades(net: Network, s: State, params: ContagionParams) -> TradeReport
     s.outside_cash -= traded[7]
     s.congestion = report[-1]
     return TradeReport(*report)
+
+
+def call_loans(n, debtors, creditors, interbank, hoard_ratio, cash) -> SimpleNamespace:
+    """Stage 2's calls alone: each creditor calls ``hoard_ratio`` of its loans,
+    settled by the clearing (``clear_edges``) and ``interbank.repay_calls``, the
+    functions ``phases`` and ``phase_calls`` compose."""
+    called = hoard_ratio[creditors] * interbank
+    result = clear_edges(n, debtors, creditors, called, cash)
+    interbank, cash, repaid, *flows = repay_calls(
+        n, debtors, creditors, called, result.payments, result.nominal, interbank, cash
+    )
+    return SimpleNamespace(
+        interbank=interbank,
+        cash=cash,
+        repaid=repaid,
+        unpaid=result.defaulted,
+        netting=netting_of(*flows),
+    )
 
 
 def check_invariants(

@@ -10,10 +10,10 @@ from gridmarket.envs.contagion.infrastructure import (
     execute_orders,
     multilateral_netting,
 )
-from gridmarket.envs.contagion.interbank import call_loans, match_loans
+from gridmarket.envs.contagion.interbank import match_loans
 from gridmarket.envs.contagion.metrics import netting_efficiency
 
-from .conftest import route_trades, small_world
+from .conftest import call_loans, route_trades, small_world
 
 
 def test_throughput_limit_fills_pro_rata_and_reports_congestion():
