@@ -19,7 +19,7 @@ One step, in order (every money movement a balanced pair of account updates):
 2. interbank: called loans are repaid in one netted clearing; new loans are matched
    over network links;
 3. trades: voluntary and forced sell orders are routed bank → exchange → CCP → bank
-   (``infrastructure.route_trades``); price impact applies once, to the step's volume;
+   (``infrastructure.trade``); price impact applies once, to the step's volume;
 4. income: interbank interest accrues, securities pay yields, deposits cost interest;
 5. CCPs: variation margin on the futures (Σ VM = 0); a bank that cannot pay its VM
    defaults and its loss runs down the waterfall; initial margin (EWMA volatility,
