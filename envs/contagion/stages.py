@@ -77,14 +77,19 @@ def lend(
     ``accounts.external_assets``). Returns ``(interbank, cash)``."""
     n = cash.shape[0]
     units, prices, initial_margin, default_fund, receivable = holdings
-    due = accounts.receivables_due(receivable)
+    external = accounts.external_assets_of(
+        cash,
+        units,
+        prices,
+        initial_margin,
+        default_fund,
+        accounts.receivables_due(receivable),
+    )
     claims = scatter_add(creditors, interbank, n)
     supply, demand = np.empty(n), np.empty(n)
     for i in range(n):
-        securities = units[i, 0] * prices[0] + units[i, 1] * prices[1]
-        external = cash[i] + securities + initial_margin[i] + default_fund[i] + due[i]
         supply[i] = lend_share[i] * max(cash[i] - reserve[i], 0.0)
-        demand[i] = borrow_share[i] * (external + claims[i])
+        demand[i] = borrow_share[i] * (external[i] + claims[i])
     loans = match_loans(n, debtors, creditors, supply, demand)
     inflow, outflow = scatter_add(debtors, loans, n), scatter_add(creditors, loans, n)
     return interbank + loans, cash + inflow - outflow
