@@ -30,7 +30,8 @@ def compiled(function: F) -> F:
 
 @compiled
 def share(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """``numerator / denominator``, and 0 where ``denominator == 0``.
+    """``numerator / denominator``, and 0 where ``denominator == 0`` (arrays or
+    numbers).
 
     For non-negative arrays in which ``numerator`` is 0 wherever ``denominator``
     is 0 (a part over its total), this equals ``np.divide(numerator, denominator,
@@ -48,6 +49,18 @@ def fill(
     out = np.empty(shape, dtype)
     out.fill(value)
     return out
+
+
+@compiled
+def positive_ratio(numerator, denominator: np.ndarray, fallback: float) -> np.ndarray:
+    """``numerator / denominator`` where ``denominator > 0``, else ``fallback``
+    (``np.divide(..., where=denominator > 0)`` with ``out`` filled with
+    ``fallback``, which compiled code does not have). ``numerator``: an array of
+    ``denominator``'s shape or a number."""
+    positive = denominator > 0
+    return np.where(
+        positive, numerator / np.where(positive, denominator, 1.0), fallback
+    )
 
 
 @compiled

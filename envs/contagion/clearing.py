@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
-from gridmarket.envs.contagion.arrays import compiled, fill
+from gridmarket.envs.contagion.arrays import compiled, fill, positive_ratio
 from gridmarket.envs.contagion.checks import (
     check_float,
     check_nonnegative,
@@ -118,8 +118,7 @@ def share_of_nominal(
     debtors: np.ndarray, amounts: np.ndarray, nominal: np.ndarray
 ) -> np.ndarray:
     """Π on the edges: each amount over its debtor's nominal total (0 for none)."""
-    owed = nominal[debtors]
-    return np.where(owed > 0, amounts / np.where(owed > 0, owed, 1.0), 0.0)
+    return positive_ratio(amounts, nominal[debtors], 0.0)
 
 
 @compiled

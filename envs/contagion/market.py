@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gridmarket.envs.contagion.arrays import compiled
+from gridmarket.envs.contagion.arrays import compiled, positive_ratio
 
 
 @compiled
@@ -96,9 +96,7 @@ def capital_shortfall_sale(
     ``x = (RWA − equity / target_ratio) / illiquid_weight`` (0 if equity <= 0 makes
     the target unreachable: then everything is offered, capped by the caller).
     """
-    positive = risk_weighted > 0
-    ratio = np.where(positive, equity / np.where(positive, risk_weighted, 1.0), np.inf)
-    triggered = ratio < min_ratio
+    triggered = positive_ratio(equity, risk_weighted, np.inf) < min_ratio
     target_rwa = np.maximum(equity, 0.0) / target_ratio
     need = np.maximum(risk_weighted - target_rwa, 0.0) / illiquid_weight
     return np.where(triggered, need, 0.0)

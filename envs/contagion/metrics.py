@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from gridmarket.envs.contagion.arrays import compiled
+from gridmarket.envs.contagion.arrays import compiled, positive_ratio
 from gridmarket.envs.contagion.checks import check_nonnegative, check_vector
 
 
@@ -80,11 +80,7 @@ def liquidity_ratio(
 
     A liquidity-coverage ratio in [0, 1]; 1 for a bank without liabilities.
     """
-    stressed_outflow = runoff * liabilities
-    positive = stressed_outflow > 0
-    ratio = np.where(
-        positive, (cash + liquid_value) / np.where(positive, stressed_outflow, 1.0), 1.0
-    )
+    ratio = positive_ratio(cash + liquid_value, runoff * liabilities, 1.0)
     return np.minimum(np.maximum(ratio, 0.0), 1.0)  # np.clip, without its wrapper
 
 

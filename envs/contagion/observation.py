@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gridmarket.envs.contagion import accounts, margining, metrics
-from gridmarket.envs.contagion.arrays import compiled
+from gridmarket.envs.contagion.arrays import compiled, positive_ratio
 from gridmarket.envs.contagion.params import BankingParams, ContagionParams
 from gridmarket.envs.contagion.state import Network, State
 
@@ -51,15 +51,6 @@ OBSERVATION_LOW = np.array([f[1] for f in OBSERVATION_FEATURES], dtype=np.float3
 OBSERVATION_HIGH = np.array([f[2] for f in OBSERVATION_FEATURES], dtype=np.float32)
 
 
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    return np.divide(
-        numerator,
-        denominator,
-        out=np.zeros_like(numerator, dtype=np.float64),
-        where=denominator > 0,
-    )
-
-
 def risk_weights(params: ContagionParams) -> np.ndarray:
     """(liquid, illiquid, interbank, collateral) risk weights of ``BankingParams``
     (a cached, read-only array)."""
@@ -78,16 +69,6 @@ def _risk_weights(banking: BankingParams) -> np.ndarray:
     )
     weights.setflags(write=False)
     return weights
-
-
-@compiled
-def _inverse(values: np.ndarray) -> np.ndarray:
-    """``1 / values`` where ``values > 0``, else 0 (a ratio's safe multiplier).
-
-    ``True / x`` is ``1 / x`` and ``False / 1`` is 0: the numbers of a masked
-    ``np.divide(1.0, values, where=values > 0)`` in three plain ufunc calls.
-    """
-    return np.where(values > 0, 1.0 / np.where(values > 0, values, 1.0), 0.0)
 
 
 class Ledger(NamedTuple):
@@ -218,7 +199,7 @@ def observation_rows(
     _neighbour_columns(out, h, alive, claims, edges, inverse_degree)
     ccp_of, ccp_cash, congestion = infrastructure
     ccp_owed = np.bincount(ccp_of, collateral + receivable, ccp_cash.shape[0])
-    ccp_ratio = (ccp_cash - ccp_owed) * _inverse(ccp_owed)
+    ccp_ratio = (ccp_cash - ccp_owed) * positive_ratio(1.0, ccp_owed, 0.0)
     defaulted = 1.0 - np.count_nonzero(alive) / n
     relative_price, last_return = market
     for i in range(n):
@@ -247,7 +228,7 @@ def _neighbour_columns(out, h, alive, claims, edges, inverse_degree):
         out[bank, 14] = total * inverse_degree[bank]
         out[bank, 15] = largest
         out[bank, 16] = dead * inverse_degree[bank]
-    out[:, 17] = exposure * _inverse(claims)
+    out[:, 17] = exposure * positive_ratio(1.0, claims, 0.0)
 
 
 @compiled
@@ -277,9 +258,10 @@ def global_state(
     ``[C]`` (float32; ``env.global_state_space`` bounds it)."""
     obs = observe(net, s, params) if obs is None else obs
     collateral = s.initial_margin + s.default_fund + s.receivable.sum(axis=0)
-    ccp_ratio = _ratio(
+    ccp_ratio = positive_ratio(
         accounts.ccp_equity(net, s),
         np.bincount(net.ccp_of, weights=collateral, minlength=s.ccp_cash.shape[0]),
+        0.0,
     )
     extra = np.concatenate([np.clip(s.congestion, 0, 10), np.clip(ccp_ratio, -1, 1)])
     return np.concatenate([obs.ravel(), extra.astype(np.float32)])
