@@ -112,7 +112,7 @@ def bank_equity(net: Network, state: State) -> np.ndarray:
 
 def ccp_equity(net: Network, state: State) -> np.ndarray:
     """Cash less what each CCP owes its members ``[C]`` (currency)."""
-    owed = state.initial_margin + state.default_fund + state.receivable.sum(axis=0)
+    owed = state.initial_margin + state.default_fund + receivables_due(state.receivable)
     return state.ccp_cash - np.bincount(
         net.ccp_of, weights=owed, minlength=state.ccp_cash.shape[0]
     )

@@ -99,7 +99,7 @@ def ledger(
     if owed is None:
         owed = np.bincount(net.debtors, weights=s.interbank, minlength=n)
     if receivable is None:
-        receivable = np.add.reduce(s.receivable, axis=0)
+        receivable = accounts.receivables_due(s.receivable)
     value, collateral, rwa = risk_weighted(
         s.units,
         s.prices,
@@ -257,7 +257,8 @@ def global_state(
     """Every bank's observation, then congestion ``[X]`` and CCP equity ratios
     ``[C]`` (float32; ``env.global_state_space`` bounds it)."""
     obs = observe(net, s, params) if obs is None else obs
-    collateral = s.initial_margin + s.default_fund + s.receivable.sum(axis=0)
+    due = accounts.receivables_due(s.receivable)
+    collateral = s.initial_margin + s.default_fund + due
     ccp_ratio = positive_ratio(
         accounts.ccp_equity(net, s),
         np.bincount(net.ccp_of, weights=collateral, minlength=s.ccp_cash.shape[0]),

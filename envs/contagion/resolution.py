@@ -163,9 +163,7 @@ def liquidate(ccp_of, held, dead):
     rows = dead.reshape(-1, 1)
     sold = np.where(rows, units, 0.0)
     value = sold[:, 0] * prices[0] + sold[:, 1] * prices[1]
-    due = np.zeros(cash.shape[0])
-    for row in receivable:
-        due = due + row
+    due = accounts.receivables_due(receivable)
     collateral = np.where(dead, initial_margin + default_fund + due, 0.0)
     closed = np.bincount(ccp_of, np.where(dead, position, 0.0), num_ccps)
     held = (
