@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gridmarket.envs.contagion.arrays import compiled, scatter_add
+from gridmarket.envs.contagion.arrays import compiled, scatter_add, share
 from gridmarket.envs.contagion.infrastructure import net_flows
 
 
@@ -33,8 +33,8 @@ def repay_calls(
     that pays less than its nominal repays each loan pro rata."""
     repaid = np.empty(called.shape[0])
     for e in range(called.shape[0]):
-        owed = nominal[debtors[e]]  # >= each of the debtor's called loans
-        pro_rata = called[e] / (owed + (owed == 0.0))  # arrays.share
+        # the debtor's nominal is >= each of its called loans
+        pro_rata = share(called[e], nominal[debtors[e]])
         repaid[e] = min(pro_rata * payments[debtors[e]], called[e])
     net_outflow, gross, net = net_flows(n, debtors, creditors, repaid)
     return interbank - repaid, cash - net_outflow, repaid, net_outflow, gross, net
@@ -59,14 +59,12 @@ def match_loans(
     offer, offered = np.empty(debtors.shape[0]), np.zeros(n)
     for e in range(debtors.shape[0]):
         wanted, total = demand[debtors[e]], lender_total[creditors[e]]
-        # total >= wanted >= 0; arrays.share
-        offer[e] = supply[creditors[e]] * (wanted / (total + (total == 0.0)))
+        offer[e] = supply[creditors[e]] * share(wanted, total)  # total >= wanted
         offered[debtors[e]] += offer[e]
     loans = np.empty(debtors.shape[0])
     for e in range(debtors.shape[0]):
         # demand / offered where offered > demand, else demand / demand = 1
         # exactly; a borrower without demand gets offers of 0, kept at 0
         asked = demand[debtors[e]]
-        most = max(offered[debtors[e]], asked)
-        loans[e] = offer[e] * (asked / (most + (most == 0.0)))
+        loans[e] = offer[e] * share(asked, max(offered[debtors[e]], asked))
     return loans
