@@ -134,16 +134,21 @@ def top_up(
         ccp.contributions(fund_total, margin_required, ccp_of, members),
         default_fund,
     )
-    call = margin_required - initial_margin
+    initial_margin, cash, ccp_cash, unmet_margin = _move_to_requirement(
+        margin_required, initial_margin, cash, ccp_cash, ccp_of
+    )
+    default_fund, cash, ccp_cash, unmet_fund = _move_to_requirement(
+        fund_required, default_fund, cash, ccp_cash, ccp_of
+    )
+    return initial_margin, default_fund, cash, ccp_cash, unmet_margin + unmet_fund
+
+
+@compiled
+def _move_to_requirement(required, posted, cash, ccp_cash, ccp_of):
+    """Calls (``required > posted``) are paid from ``cash`` as far as it goes;
+    excess ``posted`` is returned in full. Returns ``(posted, cash, ccp_cash,
+    unmet calls)`` after."""
+    call = required - posted
     moved = np.where(call > 0, np.minimum(call, cash), call)
-    unmet = call - moved
-    initial_margin = initial_margin + moved
-    cash = cash - moved
-    ccp_cash = ccp_cash + np.bincount(ccp_of, moved, num_ccps)
-    call = fund_required - default_fund
-    moved = np.where(call > 0, np.minimum(call, cash), call)
-    unmet = unmet + (call - moved)
-    default_fund = default_fund + moved
-    cash = cash - moved
-    ccp_cash = ccp_cash + np.bincount(ccp_of, moved, num_ccps)
-    return initial_margin, default_fund, cash, ccp_cash, unmet
+    ccp_cash = ccp_cash + np.bincount(ccp_of, moved, ccp_cash.shape[0])
+    return posted + moved, cash - moved, ccp_cash, call - moved
