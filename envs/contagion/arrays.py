@@ -7,13 +7,51 @@ expressions in fewer (or cheaper) calls.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import numba
 import numpy as np
 
 F = TypeVar("F", bound=Callable)
+
+SOURCES_STAMP = "numba-sources.sha256"  # in the package's __pycache__
+
+
+def clear_stale_cache(package: Path) -> bool:
+    """Delete numba's cached machine code in ``package``'s ``__pycache__`` when
+    any of the package's ``.py`` sources changed since it was written; returns
+    whether it did.
+
+    numba checks only the source file of each cached function, not the files
+    of the compiled functions it calls. An edit to one module (or a ``git
+    pull`` on an editable install) would leave another module's cached code
+    running the old version of what it calls, or crash when two caches
+    compiled from different sources meet ("'descr' is NULL"). One digest over
+    every source of the package closes that gap: any change recompiles all.
+    """
+    digest = hashlib.sha256()
+    for source in sorted(package.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    cache, expected = package / "__pycache__", digest.hexdigest()
+    try:
+        if (cache / SOURCES_STAMP).read_text() == expected:
+            return False
+    except OSError:
+        pass  # no stamp yet: whatever cache there is may be stale
+    for stale in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
+        stale.unlink(missing_ok=True)
+    try:
+        cache.mkdir(exist_ok=True)
+        partial = cache / f"{SOURCES_STAMP}.{os.getpid()}"
+        partial.write_text(expected)
+        os.replace(partial, cache / SOURCES_STAMP)  # atomic for other processes
+    except OSError:
+        pass  # a read-only install: numba caches elsewhere, keyed by file
+    return True
 
 
 def compiled(function: F) -> F:
@@ -26,6 +64,9 @@ def compiled(function: F) -> F:
     the last bits.
     """
     return numba.njit(cache=True, nogil=True)(function)
+
+
+clear_stale_cache(Path(__file__).resolve().parent)  # before any cache is read
 
 
 @compiled

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from gridmarket.envs.contagion.arrays import fill, share
+from gridmarket.envs.contagion.arrays import (
+    SOURCES_STAMP,
+    clear_stale_cache,
+    fill,
+    share,
+)
 
 
 def test_share_is_the_masked_division_bit_for_bit():
@@ -29,3 +34,29 @@ def test_fill_is_np_full():
         got = fill(shape, value, dtype)
         np.testing.assert_array_equal(got, np.full(shape, value, dtype))
         assert got.dtype == dtype
+
+
+def test_a_changed_source_clears_the_whole_package_cache(tmp_path):
+    (tmp_path / "stage.py").write_text("x = 1\n")
+    (tmp_path / "caller.py").write_text("y = 2\n")
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+
+    def cached_files():
+        for name in ("caller.f-3.py311.nbi", "caller.f-3.py311.1.nbc"):
+            (cache / name).write_text("machine code")
+        (cache / "caller.cpython-311.pyc").write_text("bytecode")
+
+    cached_files()
+    assert clear_stale_cache(tmp_path)  # no stamp yet: cleared
+    assert sorted(p.name for p in cache.iterdir()) == [
+        "caller.cpython-311.pyc",  # not numba's: kept
+        SOURCES_STAMP,
+    ]
+    cached_files()
+    assert not clear_stale_cache(tmp_path)  # nothing changed: the cache stays
+    assert len(list(cache.glob("*.nb*"))) == 2
+    (tmp_path / "stage.py").write_text("x = 3\n")  # another module than caller's
+    assert clear_stale_cache(tmp_path)
+    assert not list(cache.glob("*.nb*"))
+    assert not clear_stale_cache(tmp_path)
